@@ -1,0 +1,26 @@
+/**
+ * Errors a tool reports to its user. `CliError` is bad input or a failed computation
+ * (exit 1); `UsageError` is a wrong invocation (exit 2). Both carry a one-line message
+ * that says what was expected and what came, so no stack trace is ever needed.
+ */
+export class CliError extends Error {
+  readonly exitCode: number = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export class UsageError extends CliError {
+  override readonly exitCode: number = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The message of anything thrown, without a stack. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

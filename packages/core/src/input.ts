@@ -1,0 +1,151 @@
+import { createReadStream, statSync } from 'node:fs';
+import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
+import { CliError, errorMessage } from './errors.js';
+
+/** The 8 bytes that end every Arrow IPC stream (continuation marker, zero length). */
+const END_OF_STREAM = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
+const CONTINUATION = Uint8Array.of(0xff, 0xff, 0xff, 0xff);
+const FILE_MAGIC = 'ARROW1';
+
+/** An opened Arrow input: its schema now, its record batches one by one. */
+export interface ArrowInput {
+  /** The file name, or `stdin`, for messages. */
+  name: string;
+  schema: Schema;
+  batches(): AsyncGenerator<RecordBatch>;
+}
+
+export function isStdin(path: string | undefined): boolean {
+  return path === undefined || path === '-';
+}
+
+export function inputName(path: string | undefined): string {
+  return isStdin(path) ? 'stdin' : path!;
+}
+
+/** Raw bytes of a file or stdin, with a friendly error for a missing file or a terminal. */
+export function openBytes(path: string | undefined): AsyncIterable<Uint8Array> {
+  if (isStdin(path)) {
+    if (process.stdin.isTTY) {
+      throw new CliError('stdin: no input (expected an Arrow stream piped in, or a FILE argument)');
+    }
+    return process.stdin;
+  }
+  try {
+    const stat = statSync(path!);
+    if (stat.isDirectory()) throw new CliError(`${path}: is a directory (expected a file)`);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`);
+  }
+  return createReadStream(path!);
+}
+
+/**
+ * Passes bytes through while remembering how many came, the first and the last few, and
+ * whether the source ended — what we need to tell an empty, foreign or truncated input
+ * from a good one after Arrow's reader has had its say.
+ */
+class ByteTap {
+  total = 0;
+  ended = false;
+  head: Uint8Array = new Uint8Array(0);
+  tail: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly source: AsyncIterable<Uint8Array>) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    for await (const raw of this.source) {
+      const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      if (chunk.length === 0) continue;
+      this.total += chunk.length;
+      if (this.head.length < 16) this.head = concatTail(this.head, chunk, 16, true);
+      this.tail = concatTail(this.tail, chunk, 8, false);
+      yield chunk;
+    }
+    this.ended = true;
+  }
+}
+
+function concatTail(a: Uint8Array, b: Uint8Array, keep: number, fromStart: boolean): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  if (joined.length <= keep) return joined;
+  return fromStart ? joined.slice(0, keep) : joined.slice(joined.length - keep);
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+  return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
+}
+
+function describeForeign(head: Uint8Array): string {
+  const printable = head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127));
+  if (printable) {
+    const text = Buffer.from(head).toString('latin1').replace(/\s+/g, ' ').trim();
+    return `got text '${text}...'; for CSV use 'csv --to-arrow'`;
+  }
+  return `got bytes ${Buffer.from(head.subarray(0, 8)).toString('hex')}`;
+}
+
+/**
+ * Opens an Arrow IPC stream (or file) from `path` or stdin. Errors name the input and
+ * say what was expected: empty input, non-Arrow bytes, a truncated stream, several
+ * streams glued by `cat` (use `concat`).
+ */
+export async function openArrow(path?: string): Promise<ArrowInput> {
+  const name = inputName(path);
+  const tap = new ByteTap(openBytes(path));
+  const fail = (what: string): never => {
+    throw new CliError(`${name}: ${what}`);
+  };
+  let readers: AsyncIterator<RecordBatchReader>;
+  let first: IteratorResult<RecordBatchReader>;
+  try {
+    readers = RecordBatchReader.readAll(tap[Symbol.asyncIterator]())[Symbol.asyncIterator]();
+    first = await readers.next();
+  } catch (error) {
+    return fail(badBytesMessage(tap, error));
+  }
+  if (tap.total === 0) fail('empty input (expected an Arrow IPC stream)');
+  if (first.done || !first.value.schema) return fail(badBytesMessage(tap, undefined));
+  const reader = first.value;
+  const schema = reader.schema;
+
+  async function* batches(): AsyncGenerator<RecordBatch> {
+    try {
+      for await (const batch of reader) yield batch;
+      const next = await readers.next();
+      if (!next.done && next.value.schema) {
+        fail('holds more than one Arrow stream (`cat a b` does not make one stream; use `concat a b`)');
+      }
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      fail(badBytesMessage(tap, error));
+    }
+    if (tap.ended && !isFileFormat(tap.head) && !startsWith(tap.tail, END_OF_STREAM)) {
+      fail('truncated Arrow stream (it ends without the end-of-stream marker; was the writer interrupted?)');
+    }
+  }
+  return { name, schema, batches };
+}
+
+function isFileFormat(head: Uint8Array): boolean {
+  return Buffer.from(head.subarray(0, 6)).toString('latin1') === FILE_MAGIC;
+}
+
+function badBytesMessage(tap: ByteTap, error: unknown): string {
+  if (tap.total === 0) return 'empty input (expected an Arrow IPC stream)';
+  if (!startsWith(tap.head, CONTINUATION) && !isFileFormat(tap.head)) {
+    return `not an Arrow IPC stream (expected an Arrow IPC stream, ${describeForeign(tap.head)})`;
+  }
+  const detail = error === undefined ? 'no schema message' : errorMessage(error);
+  return `corrupt or truncated Arrow stream (${detail})`;
+}
+
+/** Reads every batch of an input into memory: for small tables (maps, reports, stats). */
+export async function readAllBatches(input: ArrowInput): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  for await (const batch of input.batches()) out.push(batch);
+  return out;
+}

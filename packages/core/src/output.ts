@@ -1,0 +1,157 @@
+import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { AsyncByteQueue, RecordBatch, RecordBatchStreamWriter, Schema, type Table } from 'apache-arrow';
+import { CliError, errorMessage } from './errors.js';
+import type { Metadata } from './metadata.js';
+
+/** Temporary files in flight; removed on error, Ctrl-C or SIGTERM so nothing half-written stays. */
+const pendingTemps = new Set<string>();
+
+export function removePendingOutputs(): void {
+  for (const temp of pendingTemps) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      /* already gone */
+    }
+  }
+  pendingTemps.clear();
+}
+
+/**
+ * A destination for bytes: stdout, or `-o FILE` written to a temporary file beside it and
+ * renamed into place only by `commit()`.
+ */
+export class ByteSink {
+  private fd: number | undefined;
+  private temp: string | undefined;
+
+  private constructor(readonly path: string | undefined) {}
+
+  static open(path?: string): ByteSink {
+    const sink = new ByteSink(path === '-' ? undefined : path);
+    if (sink.path !== undefined) {
+      sink.temp = join(dirname(sink.path), `.${basename(sink.path)}.${process.pid}.tmp`);
+      try {
+        sink.fd = openSync(sink.temp, 'w');
+      } catch (error) {
+        throw new CliError(`${sink.path}: cannot write (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`);
+      }
+      pendingTemps.add(sink.temp);
+    }
+    return sink;
+  }
+
+  /** Writes bytes; waits for stdout to drain so memory stays bounded on a slow reader. */
+  async write(bytes: Uint8Array | string): Promise<void> {
+    if (this.fd !== undefined) {
+      const buffer = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+      let offset = 0;
+      while (offset < buffer.length) offset += writeSync(this.fd, buffer, offset);
+      return;
+    }
+    if (!process.stdout.write(bytes)) {
+      await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+    }
+  }
+
+  /** Makes the output final: renames the temporary file into place. */
+  commit(): void {
+    if (this.fd === undefined || this.temp === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+    renameSync(this.temp, this.path!);
+    pendingTemps.delete(this.temp);
+  }
+
+  /** Drops a partial output. */
+  abort(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    if (this.temp !== undefined) {
+      try {
+        unlinkSync(this.temp);
+      } catch {
+        /* already gone */
+      }
+      pendingTemps.delete(this.temp);
+    }
+  }
+}
+
+/** Collects the writer's bytes so we can hand them to the sink ourselves, with backpressure. */
+class CollectedBytes extends AsyncByteQueue {
+  chunks: Uint8Array[] = [];
+  override write(value: Uint8Array | ArrayBufferView | ArrayBuffer | string): void {
+    const bytes =
+      value instanceof Uint8Array
+        ? value
+        : typeof value === 'string'
+          ? Buffer.from(value)
+          : ArrayBuffer.isView(value)
+            ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+            : new Uint8Array(value);
+    if (bytes.byteLength > 0) this.chunks.push(bytes.slice());
+  }
+  take(): Uint8Array[] {
+    const out = this.chunks;
+    this.chunks = [];
+    return out;
+  }
+}
+
+/**
+ * Writes one Arrow IPC stream with a fixed schema (fields plus metadata). Batches are
+ * re-labelled with that schema, so every batch carries the output's metadata.
+ */
+export class ArrowWriter {
+  private readonly writer = new RecordBatchStreamWriter();
+  private readonly bytes = new CollectedBytes();
+  private closed = false;
+
+  constructor(
+    private readonly sink: ByteSink,
+    readonly schema: Schema,
+  ) {
+    this.writer.reset(this.bytes as never, schema);
+  }
+
+  /** Opens `-o FILE` (or stdout) for an Arrow stream of `schema`. */
+  static open(path: string | undefined, schema: Schema): ArrowWriter {
+    return new ArrowWriter(ByteSink.open(path), schema);
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    if (batch.numRows === 0) return;
+    const relabelled = batch.schema === this.schema ? batch : new RecordBatch(this.schema, batch.data);
+    this.writer.write(relabelled);
+    await this.flush();
+  }
+
+  async writeTable(table: Table): Promise<void> {
+    for (const batch of table.batches) await this.write(batch);
+  }
+
+  /** Ends the stream (schema even if no rows came) and makes the file final. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.writer.finish();
+    await this.flush();
+    this.sink.commit();
+  }
+
+  abort(): void {
+    this.closed = true;
+    this.sink.abort();
+  }
+
+  private async flush(): Promise<void> {
+    for (const chunk of this.bytes.take()) await this.sink.write(chunk);
+  }
+}
+
+/** A schema with the given fields and metadata. */
+export function schemaWith(fields: Schema['fields'], metadata: Metadata): Schema {
+  return new Schema(fields, metadata);
+}

@@ -1,0 +1,47 @@
+import * as ort from 'onnxruntime-node';
+import { UsageError } from './errors.js';
+
+/** Execution providers a user may ask for with `--ep`. */
+export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const;
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+export function parseExecutionProvider(value: string): ExecutionProvider {
+  if ((EXECUTION_PROVIDERS as readonly string[]).includes(value)) return value as ExecutionProvider;
+  throw new UsageError(`--ep: unknown execution provider '${value}' (expected one of ${EXECUTION_PROVIDERS.join(', ')})`);
+}
+
+export interface SessionOptions {
+  ep?: ExecutionProvider;
+  /** Called with a message when the asked-for provider is unavailable and CPU is used. */
+  onFallback?: (message: string) => void;
+  intraOpThreads?: number;
+}
+
+/**
+ * An onnxruntime session on the asked-for execution provider, falling back to CPU with a
+ * message when that provider cannot start here (no GPU, no CUDA libraries).
+ */
+export async function createSession(
+  model: Uint8Array | string,
+  options: SessionOptions = {},
+): Promise<{ session: ort.InferenceSession; ep: ExecutionProvider }> {
+  const ep = options.ep ?? 'cpu';
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+  };
+  const open = (providers: ExecutionProvider[]) =>
+    typeof model === 'string'
+      ? ort.InferenceSession.create(model, { ...base, executionProviders: providers })
+      : ort.InferenceSession.create(model, { ...base, executionProviders: providers });
+  if (ep === 'cpu') return { session: await open(['cpu']), ep };
+  try {
+    return { session: await open([ep]), ep };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    options.onFallback?.(`execution provider '${ep}' is not available here (${reason}); using cpu`);
+    return { session: await open(['cpu']), ep: 'cpu' };
+  }
+}
+
+export { ort };

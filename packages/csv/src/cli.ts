@@ -1,0 +1,114 @@
+import { writeToString } from 'fast-csv';
+import {
+  ArrowWriter,
+  ByteSink,
+  KINDS,
+  META,
+  UsageError,
+  expectKind,
+  float64Data,
+  int32Data,
+  makeBatch,
+  openArrow,
+  runTool,
+  utf8Data,
+  type CommonArgs,
+} from '@cnnpipe/core';
+import type { Data } from 'apache-arrow';
+import { toConcepts } from './concepts.js';
+import { columnData, inferType } from './infer.js';
+import { readCsv } from './read-csv.js';
+import { batchRows, cellFormatter, headerRow } from './to-csv.js';
+
+interface CsvArgs extends CommonArgs {
+  file?: string;
+  toArrow: boolean;
+  kind?: string;
+  layer?: string;
+  unitBase?: number;
+  delimiter: string;
+  header: boolean;
+}
+
+async function arrowToCsv(args: CsvArgs): Promise<void> {
+  const input = await openArrow(args.file);
+  const formatters = input.schema.fields.map((f) => cellFormatter(f.type));
+  const sink = ByteSink.open(args.output);
+  const options = { delimiter: args.delimiter, includeEndRowDelimiter: true };
+  if (args.header) await sink.write(await writeToString([headerRow(input.schema)], options));
+  for await (const batch of input.batches()) {
+    await sink.write(await writeToString(batchRows(batch, formatters), options));
+  }
+  sink.commit();
+}
+
+async function csvToArrow(args: CsvArgs): Promise<void> {
+  const source = args.file === undefined || args.file === '-' ? 'stdin' : args.file;
+  const { header, rows } = await readCsv(args.file, args.delimiter);
+  let columns: Record<string, Data>;
+  const metadata = new Map<string, string>();
+  if (args.kind === 'concepts') {
+    const { concepts } = toConcepts(header, rows, source, { layer: args.layer, unitBase: args.unitBase });
+    columns = {
+      layer: utf8Data(concepts.layer),
+      unit: int32Data(concepts.unit),
+      concept: utf8Data(concepts.concept),
+      score: float64Data(concepts.score),
+    };
+  } else {
+    columns = {};
+    header.forEach((name, c) => {
+      const cells = rows.map((row) => row[c]!);
+      columns[name] = columnData(cells, inferType(cells));
+    });
+  }
+  if (args.kind) metadata.set(META.kind, args.kind);
+  const batch = makeBatch(columns, metadata);
+  if (args.kind) expectKind(batch.schema, args.kind, source);
+  const writer = ArrowWriter.open(args.output, batch.schema);
+  await writer.write(batch);
+  await writer.close();
+}
+
+export function main(argv?: string[]): Promise<void> {
+  return runTool<CsvArgs>(
+    {
+      name: 'csv',
+      usage: '[--to-arrow [--kind KIND]] [FILE]',
+      description:
+        'Arrow stream to CSV (vector columns as JSON arrays, nulls empty), or with --to-arrow a CSV to an ' +
+        'Arrow stream with column types inferred (int32, float64, bool, List<float64>, utf8). ' +
+        "'--kind concepts' reads CLIP-Dissect descriptions.csv (layer,unit,description,similarity), NetDissect " +
+        'tally.csv (unit,category,label,score; one file per layer, give --layer; units 1-based become 0-based) ' +
+        'or a cnnpipe concepts CSV, as the concepts kind (layer, unit, concept, score). FILE defaults to stdin.',
+      examples: [
+        ['extract --model m.onnx --layer layer4 imgs/ | topk -k 5 | csv > top5.csv', 'any table as CSV'],
+        ["printf 'layer,unit,description,similarity\\nlayer2,0,dotted,0.2\\n' | csv --to-arrow --kind concepts | show", 'a CLIP-Dissect file as concepts'],
+        ['csv --to-arrow --kind concepts --layer layer4 tally.csv > layer4.arrows', 'a NetDissect tally of layer4'],
+      ],
+      options: (y) =>
+        y
+          .option('to-arrow', { type: 'boolean', default: false, describe: 'Read CSV, write an Arrow stream' })
+          .option('kind', {
+            type: 'string',
+            choices: Object.keys(KINDS),
+            describe: "With --to-arrow: the table kind to declare and check ('concepts' also maps known formats)",
+          })
+          .option('layer', { type: 'string', describe: 'With --kind concepts: the layer a NetDissect tally describes (or the layer to keep)' })
+          .option('unit-base', { type: 'number', describe: "With --kind concepts: the file's first unit number (default: 1 for NetDissect, else 0)" })
+          .option('delimiter', { type: 'string', default: ',', describe: 'Field delimiter' })
+          .option('header', { type: 'boolean', default: true, describe: 'Write a header row (--no-header to omit)' }),
+      async run(args) {
+        const files = args._.map(String);
+        if (files.length > 1) throw new UsageError(`expected at most one FILE, got ${files.length}: ${files.join(' ')}`);
+        args.file = files[0];
+        if (args.delimiter.length !== 1) throw new UsageError(`--delimiter must be one character, got '${args.delimiter}'`);
+        if (!args.toArrow && (args.kind || args.layer || args.unitBase !== undefined)) {
+          throw new UsageError('--kind, --layer and --unit-base apply only with --to-arrow');
+        }
+        await (args.toArrow ? csvToArrow(args) : arrowToCsv(args));
+      },
+    },
+    argv,
+  );
+}
