@@ -114,7 +114,7 @@ export async function openArrow(path?: string): Promise<ArrowInput> {
 
   async function* batches(): AsyncGenerator<RecordBatch> {
     try {
-      for await (const batch of reader) yield batch;
+      for await (const batch of reader) if (batch.numRows > 0) yield batch;
       const next = await readers.next();
       if (!next.done && next.value.schema) {
         fail('holds more than one Arrow stream (`cat a b` does not make one stream; use `concat a b`)');
