@@ -28,6 +28,7 @@ export async function createSession(
   const ep = options.ep ?? 'cpu';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
   const open = (providers: ExecutionProvider[]) =>

@@ -1,0 +1,206 @@
+import { basename } from 'node:path';
+import {
+  ArrowWriter,
+  CliError,
+  META,
+  createSession,
+  fixedSizeListData,
+  int32Data,
+  makeBatch,
+  ort,
+  utf8Data,
+  type ExecutionProvider,
+  type LayerInfo,
+  type Progress,
+} from '@cnnpipe/core';
+import { Schema, type RecordBatch } from 'apache-arrow';
+import type { ImageItem } from './images.js';
+import { loadModel, moduleOutput, moduleScopes, modulePaths, resolveLayer, type LoadedModel } from './onnx-model.js';
+import { loadImage, type Preprocess } from './preprocess.js';
+import { receptiveFields } from './receptive-field.js';
+import { extractionGraph, outputNames, shapeProbeGraph, type Pool, type Tap } from './rewrite.js';
+
+export interface ModelInput {
+  name: string;
+  channels: number;
+  /** Fixed spatial size of the input, if the model declares one. */
+  size?: number;
+}
+
+export function modelInput(model: LoadedModel): ModelInput {
+  const info = model.inputs[0]!;
+  const dims = info.type?.tensorType?.shape?.dim ?? [];
+  const value = (i: number) => {
+    const d = dims[i]?.dimValue;
+    return d === undefined || d === null ? undefined : Number(d);
+  };
+  if (dims.length !== 4) throw new CliError(`${model.path}: input '${info.name}' has rank ${dims.length} (expected an image input [N,C,H,W])`);
+  return { name: info.name!, channels: value(1) ?? 3, size: value(2) };
+}
+
+/** Shapes of tensors, learned by running the model once on a blank image. */
+export async function probeShapes(model: LoadedModel, tensors: string[], input: ModelInput, size: number): Promise<number[][]> {
+  const { session } = await createSession(shapeProbeGraph(model, tensors));
+  const blank = new ort.Tensor('float32', new Float32Array(input.channels * size * size), [1, input.channels, size, size]);
+  const result = await session.run({ [input.name]: blank });
+  await session.release();
+  return tensors.map((_, i) => Array.from(result[outputNames.shape(i)]!.data as BigInt64Array, Number));
+}
+
+export interface LayerListing {
+  name: string;
+  tensor: string;
+  shape: number[];
+}
+
+/** Every tappable module: its final tensor and the shape of one image's output. */
+export async function listLayers(model: LoadedModel, input: ModelInput, size: number): Promise<LayerListing[]> {
+  const listed: { name: string; tensor: string }[] = [];
+  for (const path of modulePaths(model)) {
+    const tensor = moduleOutput(model, moduleScopes(path));
+    if (tensor) listed.push({ name: path, tensor });
+  }
+  const shapes = await probeShapes(model, listed.map((l) => l.tensor), input, size);
+  return listed.map((l, i) => ({ ...l, shape: shapes[i]!.slice(1) }));
+}
+
+export interface ExtractPlan {
+  model: LoadedModel;
+  input: ModelInput;
+  taps: Tap[];
+  layers: LayerInfo[];
+  pool: Pool;
+  argmax: boolean;
+  logits: boolean;
+  logitsWidth: number;
+}
+
+/** Resolves `--layer` names to tensors, learns their shapes and receptive fields. */
+export async function planExtraction(
+  modelPath: string,
+  layerNames: string[],
+  options: { pool: Pool; argmax: boolean; logits: boolean; size?: number },
+): Promise<ExtractPlan> {
+  const model = loadModel(modelPath);
+  const input = modelInput(model);
+  const duplicate = layerNames.find((n, i) => layerNames.indexOf(n) !== i);
+  if (duplicate) throw new CliError(`--layer ${duplicate} is given twice`);
+  const tensors = layerNames.map((name) => resolveLayer(model, name));
+  const size = options.size ?? input.size ?? 224;
+  const probeTensors = options.logits ? [...tensors, model.outputs[0]!] : tensors;
+  const shapes = await probeShapes(model, probeTensors, input, size);
+  const fields = receptiveFields(model.nodes, input.name, size);
+  const taps: Tap[] = layerNames.map((name, i) => ({ name, tensor: tensors[i]!, rank: shapes[i]!.length }));
+  for (const tap of taps) {
+    if (tap.rank !== 4 && tap.rank !== 2) {
+      throw new CliError(`--layer ${tap.name}: tensor ${tap.tensor} has rank ${tap.rank} (expected a feature map [N,C,H,W] or a vector [N,C])`);
+    }
+    if (options.argmax && tap.rank !== 4) throw new CliError(`--argmax: layer ${tap.name} is a vector, not a feature map`);
+  }
+  const layers: LayerInfo[] = taps.map((tap, i) => ({
+    name: tap.name,
+    tensor: tap.tensor,
+    shape: shapes[i]!.slice(1),
+    ...(fields.get(tap.tensor) ? { rf: fields.get(tap.tensor) } : {}),
+  }));
+  const logitsShape = options.logits ? shapes[shapes.length - 1]! : [];
+  return { model, input, taps, layers, pool: options.pool, argmax: options.argmax, logits: options.logits, logitsWidth: logitsShape[1] ?? 0 };
+}
+
+export interface RunOptions {
+  images: ImageItem[];
+  classes: string[];
+  preprocess: Preprocess;
+  batchSize: number;
+  ep: ExecutionProvider;
+  output?: string;
+  progress: Progress;
+  warn: (message: string) => void;
+}
+
+/** The output schema's metadata: classes, layers (with shapes and receptive fields), model, preprocessing. */
+function outputMetadata(plan: ExtractPlan, run: RunOptions): Map<string, string> {
+  return new Map([
+    [META.kind, 'activations'],
+    [META.classes, JSON.stringify(run.classes)],
+    [META.layers, JSON.stringify(plan.layers)],
+    [META.model, basename(plan.model.path)],
+    [META.preprocess, JSON.stringify({ ...run.preprocess, pool: plan.pool })],
+  ]);
+}
+
+/**
+ * Runs the images through the rewritten model batch by batch and writes one Arrow batch
+ * per model batch. Decoding of the next batch runs while the current one is in inference,
+ * so neither the decoder threads nor onnxruntime wait; memory holds two batches at most.
+ */
+export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise<number> {
+  const graph = extractionGraph(plan.model, plan.taps, plan);
+  const { session } = await createSession(graph, { ep: run.ep, onFallback: run.warn });
+  const pp = run.preprocess;
+  const imageSize = pp.channels * pp.size * pp.size;
+  const metadata = outputMetadata(plan, run);
+  const classIndex = new Map(run.classes.map((c, i) => [c, i]));
+  let writer: ArrowWriter | undefined;
+
+  const decode = async (items: ImageItem[]) => {
+    const pixels = new Float32Array(items.length * imageSize);
+    await Promise.all(items.map((item, i) => loadImage(item.path, pp, pixels, i * imageSize)));
+    return pixels;
+  };
+  const batches: ImageItem[][] = [];
+  for (let i = 0; i < run.images.length; i += run.batchSize) batches.push(run.images.slice(i, i + run.batchSize));
+  let next = batches.length > 0 ? decode(batches[0]!) : undefined;
+  next?.catch(() => undefined);
+  try {
+    for (let b = 0; b < batches.length; b++) {
+      const items = batches[b]!;
+      const pixels = await next!;
+      next = b + 1 < batches.length ? decode(batches[b + 1]!) : undefined;
+      next?.catch(() => undefined);
+      const feeds = { [plan.input.name]: new ort.Tensor('float32', pixels, [items.length, pp.channels, pp.size, pp.size]) };
+      const result = await session.run(feeds);
+      const batch = toRecordBatch(plan, items, result, classIndex, metadata);
+      writer ??= ArrowWriter.open(run.output, batch.schema);
+      await writer.write(batch);
+      run.progress.tick(items.length);
+    }
+    if (!writer) writer = ArrowWriter.open(run.output, new Schema([], metadata));
+    await writer.close();
+  } catch (error) {
+    writer?.abort();
+    throw error;
+  } finally {
+    await session.release();
+  }
+  run.progress.finish();
+  return run.images.length;
+}
+
+function toRecordBatch(
+  plan: ExtractPlan,
+  items: ImageItem[],
+  result: ort.InferenceSession.OnnxValueMapType,
+  classIndex: Map<string, number>,
+  metadata: Map<string, string>,
+): RecordBatch {
+  const labels = Int32Array.from(items, (item) => (item.className === null ? 0 : classIndex.get(item.className)!));
+  const columns: Record<string, ReturnType<typeof utf8Data> | ReturnType<typeof fixedSizeListData> | ReturnType<typeof int32Data>> = {
+    image: utf8Data(items.map((i) => i.path)),
+    label: int32Data(labels, (i) => items[i]!.className === null),
+    class: utf8Data(items.map((i) => i.className)),
+  };
+  plan.taps.forEach((tap, i) => {
+    const pooled = result[outputNames.pooled(i)]!;
+    columns[tap.name] = fixedSizeListData(pooled.data as Float32Array, Number(pooled.dims[1]));
+    if (plan.argmax) {
+      const index = result[outputNames.argmax(i)]!;
+      columns[`${tap.name}:argmax`] = fixedSizeListData(index.data as Int32Array, Number(index.dims[1]));
+    }
+  });
+  if (plan.logits) {
+    const logits = result[plan.model.outputs[0]!]!;
+    columns.logits = fixedSizeListData(logits.data as Float32Array, Number(logits.dims[1]));
+  }
+  return makeBatch(columns, metadata);
+}

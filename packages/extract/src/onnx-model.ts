@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { CliError, decodeModel, errorMessage, onnx } from '@cnnpipe/core';
+
+/**
+ * An ONNX model as extract sees it: nodes in graph (topological) order, which node makes
+ * each tensor, and the PyTorch module scopes the exporter wrote into node names
+ * (`/layer2/layer2.0/conv1/Conv`).
+ */
+export interface LoadedModel {
+  path: string;
+  proto: onnx.ModelProto;
+  nodes: onnx.NodeProto[];
+  /** Graph inputs that are not initializers (the image input comes first). */
+  inputs: onnx.IValueInfoProto[];
+  outputs: string[];
+  initializers: Set<string>;
+}
+
+export function loadModel(path: string): LoadedModel {
+  let proto: onnx.ModelProto;
+  try {
+    proto = decodeModel(readFileSync(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`${path}: cannot read ONNX model (${code ?? errorMessage(error)})`);
+  }
+  const graph = proto.graph as onnx.GraphProto | null;
+  if (!graph || !graph.node || graph.node.length === 0) throw new CliError(`${path}: not an ONNX model (no graph nodes)`);
+  const initializers = new Set<string>(graph.initializer.map((t) => t.name ?? ''));
+  const inputs = graph.input.filter((i) => !initializers.has(i.name ?? ''));
+  if (inputs.length === 0) throw new CliError(`${path}: the graph has no input`);
+  return { path, proto, nodes: graph.node as onnx.NodeProto[], inputs, outputs: graph.output.map((o) => o.name ?? ''), initializers };
+}
+
+/** Scope components of a node name: `/layer2/layer2.0/conv1/Conv` → [layer2, layer2.0, conv1]. */
+export function nodeScopes(name: string): string[] {
+  const parts = name.split('/').filter((p) => p.length > 0);
+  return parts.slice(0, -1);
+}
+
+/**
+ * Scope components of a PyTorch module path as the exporter writes them: a numeric part
+ * extends the previous component (`features.3` → [features, features.3]; `layer2.0.conv1`
+ * → [layer2, layer2.0, conv1]).
+ */
+export function moduleScopes(modulePath: string): string[] {
+  const out: string[] = [];
+  for (const part of modulePath.split('.')) {
+    if (/^\d+$/.test(part) && out.length > 0) out.push(`${out[out.length - 1]}.${part}`);
+    else out.push(part);
+  }
+  return out;
+}
+
+/** The module path of scope components (inverse of moduleScopes). */
+export function modulePathOf(scopes: string[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < scopes.length; i++) {
+    const previous = scopes[i - 1];
+    const scope = scopes[i]!;
+    if (previous !== undefined && scope.startsWith(`${previous}.`)) parts.push(scope.slice(previous.length + 1));
+    else parts.push(scope);
+  }
+  return parts.join('.');
+}
+
+function inScope(node: onnx.NodeProto, scopes: string[]): boolean {
+  const own = nodeScopes(node.name);
+  return scopes.length <= own.length && scopes.every((s, i) => own[i] === s);
+}
+
+/**
+ * The tensor a module hands to the rest of the graph: made inside the module's scope and
+ * used outside it (or a graph output); the last such in graph order when there are several.
+ */
+export function moduleOutput(model: LoadedModel, scopes: string[]): string | undefined {
+  const inside = new Set<string>();
+  const made: string[] = [];
+  for (const node of model.nodes) {
+    if (inScope(node, scopes)) {
+      inside.add(node.name);
+      made.push(...node.output);
+    }
+  }
+  if (made.length === 0) return undefined;
+  const usedOutside = new Set<string>(model.outputs);
+  for (const node of model.nodes) {
+    if (!inside.has(node.name)) for (const input of node.input) usedOutside.add(input);
+  }
+  const exits = made.filter((t) => usedOutside.has(t));
+  return exits[exits.length - 1];
+}
+
+/** Every module path in the graph's node names, in order of first appearance. */
+export function modulePaths(model: LoadedModel): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const node of model.nodes) {
+    const scopes = nodeScopes(node.name);
+    for (let depth = 1; depth <= scopes.length; depth++) {
+      const path = modulePathOf(scopes.slice(0, depth));
+      if (!seen.has(path)) {
+        seen.add(path);
+        out.push(path);
+      }
+    }
+  }
+  return out;
+}
+
+/** All tensor names nodes produce, for exact-name taps. */
+function producedTensors(model: LoadedModel): Set<string> {
+  const out = new Set<string>();
+  for (const node of model.nodes) for (const t of node.output) out.add(t);
+  return out;
+}
+
+/**
+ * The tensor behind `--layer NAME`: a module path (its final output) or an exact tensor
+ * name. The error lists a few module names so a newcomer can pick one.
+ */
+export function resolveLayer(model: LoadedModel, name: string): string {
+  const tensor = moduleOutput(model, moduleScopes(name));
+  if (tensor) return tensor;
+  if (producedTensors(model).has(name)) return name;
+  const top = [...new Set(modulePaths(model).map((p) => p.split('.')[0]!))].slice(0, 12).join(', ');
+  throw new CliError(
+    `--layer ${name}: no module or tensor of that name in ${model.path} (expected a module path such as ${top}; see --list-layers)`,
+  );
+}

@@ -1,0 +1,98 @@
+import sharp from 'sharp';
+import { CliError, UsageError } from '@cnnpipe/core';
+
+/** How an image becomes the network's input tensor; written into `cnnpipe.preprocess`. */
+export interface Preprocess {
+  /** Shorter side is resized to this, then the centre `size` x `size` is cropped. */
+  resize: number;
+  size: number;
+  channels: 1 | 3;
+  mean: number[];
+  std: number[];
+}
+
+export const PRESETS = {
+  imagenet: { resize: 256, size: 224, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  inception: { resize: 342, size: 299, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+  gray: { resize: 28, size: 28, mean: [0.286], std: [0.353] },
+} as const;
+
+export type PresetName = keyof typeof PRESETS;
+
+function numbers(flag: string, value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const list = value.split(',').map(Number);
+  if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`${flag}: expected numbers like 0.485,0.456,0.406, got '${value}'`);
+  return list;
+}
+
+/**
+ * The preprocessing for a model with `channels` input channels: a preset (default gray for
+ * one channel, imagenet for three), then explicit --size/--resize/--mean/--std on top.
+ */
+export function resolvePreprocess(
+  channels: number,
+  options: { preset?: string; size?: number; resize?: number; mean?: string; std?: string },
+  modelSize?: number,
+): Preprocess {
+  if (channels !== 1 && channels !== 3) throw new CliError(`the model takes ${channels} input channels (expected 1 or 3)`);
+  const presetName = (options.preset ?? (channels === 1 ? 'gray' : 'imagenet')) as PresetName;
+  const preset = PRESETS[presetName];
+  if (!preset) throw new UsageError(`--preset ${options.preset}: unknown (expected ${Object.keys(PRESETS).join(', ')})`);
+  const size = options.size ?? (options.preset === undefined && modelSize ? modelSize : preset.size);
+  const resize = options.resize ?? (size === preset.size ? preset.resize : Math.round((size * preset.resize) / preset.size));
+  const fit = (list: readonly number[], flag: string): number[] => {
+    if (list.length === channels) return [...list];
+    if (list.length === 1) return Array(channels).fill(list[0]);
+    if (channels === 1) return [list.reduce((a, b) => a + b, 0) / list.length];
+    throw new UsageError(`${flag}: ${list.length} values for a ${channels}-channel model`);
+  };
+  const mean = fit(numbers('--mean', options.mean) ?? preset.mean, '--mean');
+  const std = fit(numbers('--std', options.std) ?? preset.std, '--std');
+  if (std.some((s) => s === 0)) throw new UsageError('--std: values must not be 0');
+  if (!(size > 0 && resize >= size)) throw new UsageError(`--size ${size} and --resize ${resize}: expected 0 < size <= resize`);
+  return { resize, size, channels: channels as 1 | 3, mean, std };
+}
+
+/**
+ * Decodes, resizes (shorter side, bilinear), centre-crops and normalises one image into
+ * `out` (CHW float32) at `offset`. Errors name the image.
+ */
+export async function loadImage(path: string, pp: Preprocess, out: Float32Array, offset: number): Promise<void> {
+  let data: Buffer;
+  try {
+    let image = sharp(path, { failOn: 'error' });
+    const meta = await image.metadata();
+    const width = meta.autoOrient?.width ?? meta.width;
+    const height = meta.autoOrient?.height ?? meta.height;
+    if (!width || !height) throw new Error('no dimensions');
+    image = image.autoOrient();
+    if (Math.min(width, height) !== pp.resize || width !== height) {
+      const scale = pp.resize / Math.min(width, height);
+      const w = Math.max(pp.size, Math.round(width * scale));
+      const h = Math.max(pp.size, Math.round(height * scale));
+      image = image.resize(w, h, { kernel: 'linear', fit: 'fill' });
+      image = sharp(await image.toBuffer()).extract({
+        left: Math.floor((w - pp.size) / 2),
+        top: Math.floor((h - pp.size) / 2),
+        width: pp.size,
+        height: pp.size,
+      });
+    } else if (pp.size !== width) {
+      image = image.extract({ left: Math.floor((width - pp.size) / 2), top: Math.floor((height - pp.size) / 2), width: pp.size, height: pp.size });
+    }
+    image = pp.channels === 1 ? image.greyscale() : image.removeAlpha().toColourspace('srgb');
+    data = await image.raw().toBuffer();
+  } catch (error) {
+    throw new CliError(`${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const plane = pp.size * pp.size;
+  const channels = data.length / plane;
+  if (channels < pp.channels) throw new CliError(`${path}: decoded ${channels} channels (expected ${pp.channels})`);
+  for (let c = 0; c < pp.channels; c++) {
+    const m = pp.mean[c]!;
+    const s = pp.std[c]!;
+    const base = offset + c * plane;
+    for (let p = 0; p < plane; p++) out[base + p] = (data[p * channels + c]! / 255 - m) / s;
+  }
+}
