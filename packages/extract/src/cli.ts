@@ -20,6 +20,7 @@ interface ExtractArgs extends CommonArgs {
   shard?: string;
   classes?: string;
   listLayers: boolean;
+  strict: boolean;
 }
 
 export function main(argv?: string[]): Promise<void> {
@@ -58,9 +59,10 @@ export function main(argv?: string[]): Promise<void> {
           .option('mean', { type: 'string', describe: 'Per-channel mean, e.g. 0.485,0.456,0.406' })
           .option('std', { type: 'string', describe: 'Per-channel std, e.g. 0.229,0.224,0.225' })
           .option('classes', { type: 'string', describe: 'Class order as a,b,c or @file (label = index); default: sorted folder names' })
-          .option('batch', { type: 'number', default: 64, describe: 'Images per inference batch' })
+          .option('batch', { type: 'number', default: 32, describe: 'Images per inference batch' })
           .option('ep', { type: 'string', default: 'cpu', describe: 'Execution provider: cpu, webgpu or cuda (falls back to cpu with a message)' })
           .option('shard', { type: 'string', describe: 'Only images i with i % N == I, for --shard I/N (I from 0)' })
+          .option('strict', { type: 'boolean', default: false, describe: 'Stop at an unreadable image (default: skip it with a warning)' })
           .option('list-layers', { type: 'boolean', default: false, describe: 'Print the tappable layers with their shapes and exit' }),
       async run(args, ctx) {
         const ep = parseExecutionProvider(args.ep);
@@ -89,7 +91,7 @@ export function main(argv?: string[]): Promise<void> {
         const set = collectImages(inputs, args.classes ? parseClassOrder(args.classes) : undefined);
         const images = shardOf(set.items, args.shard);
         const progress = ctx.progress('images', images.length, 'images');
-        await runExtraction(plan, { images, classes: set.classes, preprocess, batchSize: args.batch, ep, output: args.output, progress, warn: ctx.warn });
+        await runExtraction(plan, { images, classes: set.classes, preprocess, batchSize: args.batch, ep, output: args.output, progress, warn: ctx.warn, strict: args.strict });
       },
     },
     argv,

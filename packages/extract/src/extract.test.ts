@@ -175,21 +175,40 @@ describe('extract: bad input', () => {
   it('an unknown layer names the model and suggests modules', async () => {
     const result = await runBin('extract', ['--model', join(zoo, 'resnet.onnx'), '--layer', 'layer9', testImages]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^extract: error: --layer layer9: no module or tensor of that name in .*resnet\.onnx \(expected a module path such as conv1, relu, maxpool, layer1/);
+    expect(result.stderr).toMatch(/^extract: error: --layer layer9: no module or tensor of that name in .*resnet\.onnx \(closest: layer1, layer2, layer3, layer4, layer1\.0; see --list-layers\)$/m);
   });
 
-  it('a broken image: one line naming it, and no partial -o file', async () => {
+  it('a broken image is skipped with a warning; --strict stops with one line and no partial -o file', async () => {
     const imagesDir = join(dir, 'broken');
     mkdirSync(imagesDir, { recursive: true });
     await grayPng(join(imagesDir, 'a.png'), Array(784).fill(7), 28);
     writeFileSync(join(imagesDir, 'b.png'), 'not a png');
+    await grayPng(join(imagesDir, 'c.png'), Array(784).fill(9), 28);
+    const lenient = await runBin('extract', ['--model', join(zoo, 'vgg.onnx'), '--layer', 'block2', '--batch', '2', imagesDir]);
+    expect(lenient.code).toBe(0);
+    expect(fromIPC(lenient.stdout).getChild('image')!.toArray()).toEqual([join(imagesDir, 'a.png'), join(imagesDir, 'c.png')]);
+    expect(lenient.stderr).toMatch(/^extract: warning: skipped: .*b\.png: cannot decode image/m);
+    expect(lenient.stderr).toMatch(/^extract: warning: 1 of 3 images could not be read and were skipped/m);
     const out = join(dir, 'broken.arrows');
-    const result = await runBin('extract', ['--model', join(zoo, 'vgg.onnx'), '--layer', 'block2', '--batch', '1', '-o', out, imagesDir]);
+    const result = await runBin('extract', ['--model', join(zoo, 'vgg.onnx'), '--layer', 'block2', '--strict', '--batch', '1', '-o', out, imagesDir]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^extract: error: .*b\.png: cannot decode image/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.includes('broken.arrows'))).toEqual([]);
+  });
+
+  it('an empty folder and a non-ONNX model', async () => {
+    const empty = join(dir, 'empty');
+    mkdirSync(empty, { recursive: true });
+    const none = await runBin('extract', ['--model', join(zoo, 'vgg.onnx'), '--layer', 'block1', empty]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no images found in .*empty/);
+    const fake = join(dir, 'fake.onnx');
+    writeFileSync(fake, 'this is not protobuf at all');
+    const bad = await runBin('extract', ['--model', fake, '--layer', 'block1', empty]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^extract: error: .*fake\.onnx: (cannot read ONNX model|not an ONNX model)/);
   });
 
   it('a missing model file and missing inputs', async () => {

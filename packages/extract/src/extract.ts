@@ -116,6 +116,8 @@ export interface RunOptions {
   output?: string;
   progress: Progress;
   warn: (message: string) => void;
+  /** Stop at the first unreadable image instead of skipping it. */
+  strict: boolean;
 }
 
 /** The output schema's metadata: classes, layers (with shapes and receptive fields), model, preprocessing. */
@@ -143,10 +145,26 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
   const classIndex = new Map(run.classes.map((c, i) => [c, i]));
   let writer: ArrowWriter | undefined;
 
+  let skipped = 0;
+  // Decodes a batch; an unreadable image is dropped with a warning (an error with --strict).
   const decode = async (items: ImageItem[]) => {
     const pixels = new Float32Array(items.length * imageSize);
-    await Promise.all(items.map((item, i) => loadImage(item.path, pp, pixels, i * imageSize)));
-    return pixels;
+    const settled = await Promise.allSettled(items.map((item, i) => loadImage(item.path, pp, pixels, i * imageSize)));
+    const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, reason: s.reason as unknown }] : []));
+    if (failed.length === 0) return { items, pixels };
+    if (run.strict) throw failed[0]!.reason;
+    for (const f of failed) run.warn(`skipped: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
+    skipped += failed.length;
+    const bad = new Set(failed.map((f) => f.i));
+    const kept = items.filter((_, i) => !bad.has(i));
+    const compact = new Float32Array(kept.length * imageSize);
+    let at = 0;
+    items.forEach((_, i) => {
+      if (bad.has(i)) return;
+      compact.set(pixels.subarray(i * imageSize, (i + 1) * imageSize), at * imageSize);
+      at++;
+    });
+    return { items: kept, pixels: compact };
   };
   const batches: ImageItem[][] = [];
   for (let i = 0; i < run.images.length; i += run.batchSize) batches.push(run.images.slice(i, i + run.batchSize));
@@ -154,16 +172,16 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
   next?.catch(() => undefined);
   try {
     for (let b = 0; b < batches.length; b++) {
-      const items = batches[b]!;
-      const pixels = await next!;
+      const { items, pixels } = await next!;
       next = b + 1 < batches.length ? decode(batches[b + 1]!) : undefined;
       next?.catch(() => undefined);
+      run.progress.tick(batches[b]!.length);
+      if (items.length === 0) continue;
       const feeds = { [plan.input.name]: new ort.Tensor('float32', pixels, [items.length, pp.channels, pp.size, pp.size]) };
       const result = await session.run(feeds);
       const batch = toRecordBatch(plan, items, result, classIndex, metadata);
       writer ??= ArrowWriter.open(run.output, batch.schema);
       await writer.write(batch);
-      run.progress.tick(items.length);
     }
     if (!writer) writer = ArrowWriter.open(run.output, new Schema([], metadata));
     await writer.close();
@@ -174,7 +192,8 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
     await session.release();
   }
   run.progress.finish();
-  return run.images.length;
+  if (skipped > 0) run.warn(`${skipped} of ${run.images.length} images could not be read and were skipped (--strict makes this an error)`);
+  return run.images.length - skipped;
 }
 
 function toRecordBatch(

@@ -123,8 +123,28 @@ export function resolveLayer(model: LoadedModel, name: string): string {
   const tensor = moduleOutput(model, moduleScopes(name));
   if (tensor) return tensor;
   if (producedTensors(model).has(name)) return name;
-  const top = [...new Set(modulePaths(model).map((p) => p.split('.')[0]!))].slice(0, 12).join(', ');
-  throw new CliError(
-    `--layer ${name}: no module or tensor of that name in ${model.path} (expected a module path such as ${top}; see --list-layers)`,
-  );
+  const closest = closestNames(name, modulePaths(model), 5).join(', ');
+  throw new CliError(`--layer ${name}: no module or tensor of that name in ${model.path} (closest: ${closest}; see --list-layers)`);
+}
+
+/** Edit distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The `count` candidates nearest to `name` (ties keep graph order). */
+export function closestNames(name: string, candidates: string[], count: number): string[] {
+  return candidates
+    .map((c, i) => ({ c, i, d: editDistance(name, c) }))
+    .sort((x, y) => x.d - y.d || x.i - y.i)
+    .slice(0, count)
+    .map((x) => x.c);
 }
