@@ -1,15 +1,137 @@
-import { UsageError, runTool, type CommonArgs } from '@cnnpipe/core';
+import { extname } from 'node:path';
+import { ByteSink, UsageError, runTool, type CommonArgs } from '@cnnpipe/core';
+import { barSpec, boxSpec, densitySpec, heatmapSpec, lineSpec, unknownType, type ChartOptions } from './charts.js';
+import { readFrame, type Frame } from './data.js';
+import { montageSvg } from './montage.js';
+import { svgToPng, vegaLiteToSvg } from './render.js';
+import { vennSvg } from './venn.js';
 
-// Placeholder until the tool's issue lands: says so and exits 1.
+interface PlotArgs extends CommonArgs {
+  x?: string;
+  y?: string;
+  color?: string;
+  facet?: string;
+  label?: string;
+  title?: string;
+  width?: number;
+  height?: number;
+  scale: number;
+  hist: boolean;
+  bins: number;
+  diverging?: boolean;
+  mid: number;
+  names?: string;
+  images?: string;
+  cell: number;
+  columns: number;
+  maxRows: number;
+}
+
+export const TYPES = ['bar', 'heatmap', 'box', 'density', 'venn', 'line', 'montage'] as const;
+type PlotType = (typeof TYPES)[number];
+
+/** Renders one figure as SVG text. */
+export async function renderSvg(type: PlotType, frame: Frame, args: PlotArgs): Promise<string> {
+  const opts: ChartOptions = {
+    x: args.x,
+    y: args.y,
+    color: args.color,
+    facet: args.facet,
+    label: args.label,
+    title: args.title,
+    width: args.width,
+    height: args.height,
+    hist: args.hist,
+    bins: args.bins,
+    diverging: args.diverging,
+    mid: args.mid,
+  };
+  switch (type) {
+    case 'bar':
+      return vegaLiteToSvg(barSpec(frame, opts));
+    case 'line':
+      return vegaLiteToSvg(lineSpec(frame, opts));
+    case 'box':
+      return vegaLiteToSvg(boxSpec(frame, opts));
+    case 'density':
+      return vegaLiteToSvg(densitySpec(frame, opts));
+    case 'heatmap':
+      return vegaLiteToSvg(heatmapSpec(frame, opts));
+    case 'venn':
+      return vennSvg(frame, { names: args.names, title: args.title, width: args.width, height: args.height });
+    case 'montage':
+      return montageSvg(frame, {
+        images: args.images,
+        cell: args.cell,
+        columns: args.columns,
+        maxRows: args.maxRows,
+        label: args.label,
+        title: args.title,
+      });
+  }
+}
+
+function positive(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new UsageError(`--${name} must be a positive number, got ${value}`);
+}
+
 export function main(argv?: string[]): Promise<void> {
-  return runTool<CommonArgs>(
+  return runTool<PlotArgs>(
     {
       name: 'plot',
-      usage: '',
-      description: "The studies' figures (bar, line, box, density, heatmap, venn, montage) as SVG or PNG (not built yet: see the open issues).",
-      examples: [['plot --help', 'this text']],
-      async run() {
-        throw new UsageError('not built yet');
+      usage: 'TYPE [FILE]',
+      description:
+        "The studies' figures from any Arrow stream: TYPE is bar, line, box (raw values, or precomputed min/q1/median/q3/max " +
+        'columns), density (kernel density, or --hist, faceted by layer), heatmap (cell labels, diverging scale when values ' +
+        'straddle --mid), venn (two circles from a venn summary/per-layer/concepts report; Jaccard in the caption) or montage ' +
+        '(top images per neuron from a topk table). Columns default from the table kind (venn top: concept/neurons by model; ' +
+        'neuron-stats: layer/gini; accuracy: target/source/top1; similarity summary: layer/mean_pearson), else x = first text ' +
+        'column and y = first numeric one. -o FIG.svg or FIG.png (PNG through resvg with the bundled DejaVu Sans font); ' +
+        'without -o, SVG on stdout. Same input, same bytes. FILE defaults to stdin.',
+      examples: [
+        [
+          "printf 'model,concept,neurons\\nimagenet,dotted,5\\nimagenet,striped,3\\nplaces,grass,7\\n' | csv --to-arrow | plot bar --facet model -o top.svg",
+          'a bar per row, one panel per model',
+        ],
+        ['venn a.arrows b.arrows --names imagenet,places --report top | plot bar -o top.png', 'top concepts of each model, no column flags'],
+        ['classify --summary runs/*.arrows | plot heatmap -o accuracy.png', 'the NxN accuracy table, shaded, with cell labels'],
+        ['sparsity < cof.arrows | plot density --x flatness --hist -o flatness.svg', 'flatness histograms, one per layer'],
+        ['topk -k 8 < acts.arrows | plot montage --images examples/data -o top.png', 'top-8 images of each neuron'],
+      ],
+      options: (y) =>
+        y
+          .positional('TYPE', { type: 'string' })
+          .option('x', { type: 'string', describe: 'Column on the x axis (density: the value column)' })
+          .option('y', { type: 'string', describe: "Column on the y axis ('count' counts rows in bar)" })
+          .option('color', { type: 'string', describe: "Column for colour (heatmap: the cell value); '' turns a default off" })
+          .option('facet', { type: 'string', describe: "Column to split into panels; '' turns a default off" })
+          .option('label', { type: 'string', describe: 'heatmap: column of the cell texts (default: the value); montage: the caption column' })
+          .option('title', { type: 'string', describe: 'Figure title' })
+          .option('width', { type: 'number', describe: 'Width in px (of the whole chart; of one panel when faceted)' })
+          .option('height', { type: 'number', describe: 'Height in px (as --width)' })
+          .option('scale', { type: 'number', default: 2, describe: 'PNG pixels per SVG unit' })
+          .option('hist', { type: 'boolean', default: false, describe: 'density: histogram instead of kernel density' })
+          .option('bins', { type: 'number', default: 20, describe: 'density --hist: the most bins' })
+          .option('diverging', { type: 'boolean', describe: 'heatmap: diverging colour scale around --mid (default: when values straddle it)' })
+          .option('mid', { type: 'number', default: 0, describe: 'heatmap: the middle of the diverging scale' })
+          .option('names', { type: 'string', describe: "venn: the two models' names, 'a,b'" })
+          .option('images', { type: 'string', describe: 'montage: folder the image paths are relative to (default: cwd)' })
+          .option('cell', { type: 'number', default: 64, describe: 'montage: image size in px' })
+          .option('columns', { type: 'number', default: 10, describe: 'montage: the most images per neuron' })
+          .option('max-rows', { type: 'number', default: 32, describe: 'montage: the most neurons (rows)' }),
+      async run(args) {
+        const [type, file, ...rest] = args._.map(String);
+        if (type === undefined) throw new UsageError(`give a plot TYPE: ${TYPES.join(', ')}`);
+        if (!(TYPES as readonly string[]).includes(type)) unknownType(type, [...TYPES]);
+        if (rest.length > 0) throw new UsageError(`expected at most one FILE, got ${rest.length + 1}: ${[file, ...rest].join(' ')}`);
+        for (const name of ['width', 'height', 'scale', 'bins', 'cell', 'columns', 'maxRows'] as const) positive(name, args[name]);
+        const ext = args.output === undefined || args.output === '-' ? '.svg' : extname(args.output).toLowerCase();
+        if (ext !== '.svg' && ext !== '.png') throw new UsageError(`-o must name a .svg or .png file, got '${args.output}'`);
+        const frame = await readFrame(file);
+        const svg = await renderSvg(type as PlotType, frame, args);
+        const sink = ByteSink.open(args.output);
+        await sink.write(ext === '.png' ? svgToPng(svg, args.scale) : svg);
+        sink.commit();
       },
     },
     argv,

@@ -1,17 +1,265 @@
-import { UsageError, runTool, type CommonArgs } from '@cnnpipe/core';
+import {
+  ArrowWriter,
+  CliError,
+  META,
+  UsageError,
+  expectKind,
+  fixedSizeListValues,
+  float32Data,
+  int32Data,
+  layersOf,
+  makeBatch,
+  matchesType,
+  openArrow,
+  passMetadata,
+  primitiveValues,
+  runTool,
+  utf8Data,
+  type ArrowInput,
+  type CommonArgs,
+} from '@cnnpipe/core';
+import { DataType, Schema, type FixedSizeList, type RecordBatch, type Vector } from 'apache-arrow';
+import { NeuronHeaps, offerBlock } from './heap.js';
 
-// Placeholder until the tool's issue lands: says so and exits 1.
+/** Metadata key recording how a topk table was made: {k, bottom}. */
+export const TOPK_META = 'cnnpipe.topk';
+
+interface TopkArgs extends CommonArgs {
+  k: number;
+  layer?: string[];
+  bottom: boolean;
+}
+
+/** What a selected entry carries from its image row. */
+interface RowInfo {
+  image: string | null;
+  label: number | null;
+  cls: string | null;
+}
+
+interface LayerState {
+  name: string;
+  heaps: NeuronHeaps<RowInfo>;
+  argmax?: string;
+}
+
+/** The layer columns of an activations table: FixedSizeList<float32> columns without ':'. */
+export function layerColumns(schema: Schema): { name: string; size: number }[] {
+  return schema.fields
+    .filter((f) => !f.name.includes(':') && matchesType(f.type, 'FixedSizeList<float32>'))
+    .map((f) => ({ name: f.name, size: (f.type as FixedSizeList).listSize }));
+}
+
+function rowInfoReader(batch: RecordBatch): (row: number) => RowInfo {
+  const image = batch.getChild('image') as Vector;
+  const label = batch.getChild('label') as Vector;
+  const cls = batch.getChild('class') as Vector;
+  const cache: (RowInfo | undefined)[] = new Array<RowInfo | undefined>(batch.numRows);
+  return (r) =>
+    (cache[r] ??= {
+      image: (image.get(r) as string | null) ?? null,
+      label: (label.get(r) as number | null) ?? null,
+      cls: (cls.get(r) as string | null) ?? null,
+    });
+}
+
+async function fromActivations(input: ArrowInput, args: TopkArgs): Promise<{ states: LayerState[]; argmax: boolean }> {
+  const available = layerColumns(input.schema);
+  const names = available.map((l) => l.name);
+  let chosen = available;
+  if (args.layer && args.layer.length > 0) {
+    chosen = args.layer.map((name) => {
+      const found = available.find((l) => l.name === name);
+      if (!found) {
+        throw new CliError(
+          `${input.name}: no layer column '${name}' (expected one of: ${names.join(', ') || 'none'})`,
+        );
+      }
+      return found;
+    });
+  }
+  if (chosen.length === 0) {
+    throw new CliError(`${input.name}: no layer columns (expected FixedSizeList<float32> columns, one per tapped layer)`);
+  }
+  const states: LayerState[] = chosen.map(({ name, size }) => {
+    const state: LayerState = { name, heaps: new NeuronHeaps<RowInfo>(size, args.k, args.bottom) };
+    const field = input.schema.fields.find((f) => f.name === `${name}:argmax`);
+    if (field) {
+      if (!DataType.isFixedSizeList(field.type) || !matchesType(field.type, 'FixedSizeList<int32>') || field.type.listSize !== size) {
+        throw new CliError(`${input.name}: column '${field.name}' is not FixedSizeList<int32>[${size}] (expected the argmax of layer '${name}')`);
+      }
+      state.argmax = field.name;
+    }
+    return state;
+  });
+  let seq = 0;
+  for await (const batch of input.batches()) {
+    const payloadOf = rowInfoReader(batch);
+    for (const state of states) {
+      const { values } = fixedSizeListValues(batch.getChild(state.name)!);
+      const extras = state.argmax ? (fixedSizeListValues(batch.getChild(state.argmax)!).values as Int32Array) : undefined;
+      offerBlock(state.heaps, values as Float32Array, batch.numRows, seq, payloadOf, extras);
+    }
+    seq += batch.numRows;
+  }
+  return { states, argmax: states.some((s) => s.argmax !== undefined) };
+}
+
+async function fromTopk(input: ArrowInput, args: TopkArgs): Promise<{ states: LayerState[]; argmax: boolean }> {
+  const made = input.schema.metadata.get(TOPK_META);
+  if (made !== undefined) {
+    let bottom: unknown;
+    try {
+      bottom = (JSON.parse(made) as { bottom?: unknown }).bottom;
+    } catch {
+      bottom = undefined;
+    }
+    if (typeof bottom === 'boolean' && bottom !== args.bottom) {
+      throw new CliError(
+        bottom
+          ? `${input.name}: holds bottom-k rows (expected top-k rows to merge; add --bottom to merge bottom-k tables)`
+          : `${input.name}: holds top-k rows (expected bottom-k rows to merge with --bottom; drop --bottom)`,
+      );
+    }
+  }
+  const hasArgmax = input.schema.fields.some((f) => f.name === 'argmax');
+  const wanted = args.layer && args.layer.length > 0 ? new Set(args.layer) : undefined;
+  const byName = new Map<string, LayerState>();
+  let seq = 0;
+  for await (const batch of input.batches()) {
+    const layer = batch.getChild('layer')!;
+    const neuron = primitiveValues(batch.getChild('neuron')!) as Int32Array;
+    const value = primitiveValues(batch.getChild('value')!) as Float32Array;
+    const argmax = hasArgmax ? batch.getChild('argmax')! : undefined;
+    const payloadOf = rowInfoReader(batch);
+    for (let r = 0; r < batch.numRows; r++) {
+      const name = String(layer.get(r));
+      if (wanted && !wanted.has(name)) continue;
+      let state = byName.get(name);
+      if (!state) {
+        state = { name, heaps: new NeuronHeaps<RowInfo>(0, args.k, args.bottom) };
+        byName.set(name, state);
+      }
+      const n = neuron[r]!;
+      if (n < 0) throw new CliError(`${input.name}: negative neuron ${n} in layer '${name}' (expected a channel index)`);
+      if (n >= state.heaps.neurons) state.heaps.grow(Math.max(n + 1, state.heaps.neurons * 2));
+      const a = argmax ? ((argmax.get(r) as number | null) ?? -1) : -1;
+      state.heaps.offer(n, value[r]!, seq + r, a, payloadOf(r));
+    }
+    seq += batch.numRows;
+  }
+  if (wanted) {
+    for (const name of wanted) {
+      if (!byName.has(name)) {
+        throw new CliError(`${input.name}: no rows of layer '${name}' (expected one of: ${[...byName.keys()].join(', ') || 'none'})`);
+      }
+    }
+  }
+  // Layer order: as cnnpipe.layers lists them, then the rest in order of appearance.
+  const order = (layersOf(input.schema) ?? []).map((l) => l.name);
+  const rankOf = (name: string) => {
+    const i = order.indexOf(name);
+    return i < 0 ? order.length : i;
+  };
+  const states = [...byName.values()]
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => rankOf(a.s.name) - rankOf(b.s.name) || a.i - b.i)
+    .map(({ s }) => s);
+  return { states, argmax: hasArgmax };
+}
+
+/** The output rows of one layer: neuron, then rank. */
+export function layerBatch(state: LayerState, withArgmax: boolean, metadata: Map<string, string>): RecordBatch {
+  const heaps = state.heaps;
+  let total = 0;
+  for (let n = 0; n < heaps.neurons; n++) total += heaps.count(n);
+  const neuron = new Int32Array(total);
+  const rank = new Int32Array(total);
+  const label = new Int32Array(total);
+  const value = new Float32Array(total);
+  const argmax = new Int32Array(total);
+  const image: (string | null)[] = new Array<string | null>(total);
+  const cls: (string | null)[] = new Array<string | null>(total);
+  const labelNull = new Uint8Array(total);
+  let at = 0;
+  for (let n = 0; n < heaps.neurons; n++) {
+    const entries = heaps.sorted(n);
+    entries.forEach((e, i) => {
+      neuron[at] = n;
+      rank[at] = i + 1;
+      value[at] = e.value;
+      argmax[at] = e.extra;
+      image[at] = e.payload.image;
+      cls[at] = e.payload.cls;
+      if (e.payload.label === null) labelNull[at] = 1;
+      else label[at] = e.payload.label;
+      at++;
+    });
+  }
+  const columns = {
+    layer: utf8Data(new Array<string>(total).fill(state.name)),
+    neuron: int32Data(neuron),
+    rank: int32Data(rank),
+    image: utf8Data(image),
+    label: int32Data(label, (i) => labelNull[i] === 1),
+    class: utf8Data(cls),
+    value: float32Data(value),
+    ...(withArgmax ? { argmax: int32Data(argmax, (i) => argmax[i]! < 0) } : {}),
+  };
+  return makeBatch(columns, metadata);
+}
+
 export function main(argv?: string[]): Promise<void> {
-  return runTool<CommonArgs>(
+  return runTool<TopkArgs>(
     {
       name: 'topk',
-      usage: '',
-      description: "Each neuron's top-K (or bottom-K) images, with bounded memory (not built yet: see the open issues).",
-      examples: [['topk --help', 'this text']],
-      async run() {
-        throw new UsageError('not built yet');
+      usage: '[FILE]',
+      description:
+        "Each neuron's K strongest images (or weakest, with --bottom), per layer. Reads an activations " +
+        'table (one row per image) or topk tables (to merge shards: `concat a b | topk -k K`). Memory is ' +
+        'bounded by layers x channels x K, whatever the number of images. Ties: the earlier image wins. ' +
+        'The argmax of each entry is carried through when the input has it. Output rows are sorted by ' +
+        'layer, neuron, rank (1 = strongest).',
+      examples: [
+        ['extract --model m.onnx --layer features.28 images/ | topk -k 100 > topk.arrows', 'top-100 images of every channel'],
+        ['topk -k 10 --layer layer4 --bottom acts.arrows | csv', 'the 10 weakest images of layer4 channels, as CSV'],
+        ['concat topk-1.arrows topk-2.arrows | topk -k 100 > topk.arrows', 'merge shards'],
+      ],
+      options: (y) =>
+        y
+          .option('k', { type: 'number', demandOption: true, describe: 'How many images per neuron' })
+          .option('layer', { type: 'string', array: true, describe: 'Only this layer (repeatable); default: every layer' })
+          .option('bottom', { type: 'boolean', default: false, describe: 'Keep the K weakest instead of the strongest' }),
+      async run(args) {
+        if (!Number.isInteger(args.k) || args.k < 1) throw new UsageError(`-k must be a positive integer, got ${args.k}`);
+        if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
+        const input = await openArrow(args._[0] === undefined ? undefined : String(args._[0]));
+        const kind = expectKind(input.schema, ['activations', 'topk'], input.name);
+        const { states, argmax } = kind === 'activations' ? await fromActivations(input, args) : await fromTopk(input, args);
+        const metadata = passMetadata(input.schema, {
+          [META.kind]: 'topk',
+          [TOPK_META]: JSON.stringify({ k: args.k, bottom: args.bottom }),
+        });
+        const schema = new Schema(makeBatch(emptyColumns(argmax)).schema.fields, metadata);
+        const writer = ArrowWriter.open(args.output, schema);
+        for (const state of states) await writer.write(layerBatch(state, argmax, metadata));
+        await writer.close();
       },
     },
     argv,
   );
+}
+
+function emptyColumns(withArgmax: boolean) {
+  const none = new Int32Array(0);
+  return {
+    layer: utf8Data([]),
+    neuron: int32Data(none),
+    rank: int32Data(none),
+    image: utf8Data([]),
+    label: int32Data(none),
+    class: utf8Data([]),
+    value: float32Data(new Float32Array(0)),
+    ...(withArgmax ? { argmax: int32Data(none) } : {}),
+  };
 }

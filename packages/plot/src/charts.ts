@@ -1,0 +1,288 @@
+import { CliError, UsageError } from '@cnnpipe/core';
+import type { TopLevelSpec } from 'vega-lite';
+import { firstOf, has, need, pick, type Frame } from './data.js';
+import { vlConfig } from './render.js';
+
+export interface ChartOptions {
+  x?: string;
+  y?: string;
+  color?: string;
+  facet?: string;
+  label?: string;
+  title?: string;
+  width?: number;
+  height?: number;
+  /** density: histogram instead of kernel density. */
+  hist: boolean;
+  bins: number;
+  /** heatmap: diverging scale (auto when values straddle 0). */
+  diverging?: boolean;
+  mid: number;
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Enc = Record<string, any>;
+
+const COUNT = 'count';
+
+function fieldType(frame: Frame, name: string): 'nominal' | 'quantitative' {
+  return frame.types.get(name) === 'number' ? 'quantitative' : 'nominal';
+}
+
+/** Values of a column in first-appearance order: keeps the table's order on a nominal axis. */
+function order(frame: Frame, name: string): (string | number)[] {
+  const seen = new Set<string | number>();
+  for (const row of frame.rows) {
+    const v = row[name];
+    if (v !== null && v !== undefined && typeof v !== 'boolean') seen.add(v);
+  }
+  return [...seen];
+}
+
+function optional(frame: Frame, flag: string, given: string | undefined, fallback: string | undefined): string | undefined {
+  if (given === '') return undefined; // --color '' turns a default off
+  if (given !== undefined) return need(frame, given, flag);
+  return fallback;
+}
+
+function frameSpec(frame: Frame, opts: ChartOptions, facet: string | undefined, body: Record<string, unknown>): TopLevelSpec {
+  const base: Record<string, unknown> = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: vlConfig,
+    data: { values: frame.rows },
+    padding: 8,
+  };
+  if (opts.title) base.title = { text: opts.title };
+  if (facet) {
+    const cols = Math.min(order(frame, facet).length, 3);
+    return {
+      ...base,
+      facet: { field: facet, type: 'nominal', sort: order(frame, facet), header: { title: null, labelFontWeight: 'bold' } },
+      columns: cols,
+      resolve: { scale: { y: 'independent' } },
+      spec: { width: opts.width ?? 260, height: opts.height ?? 180, ...body },
+    } as unknown as TopLevelSpec;
+  }
+  return {
+    ...base,
+    width: opts.width ?? 480,
+    height: opts.height ?? 320,
+    autosize: { type: 'fit', contains: 'padding' },
+    ...body,
+  } as unknown as TopLevelSpec;
+}
+
+/** Column defaults from the table kind, overridden by flags. */
+function defaults(frame: Frame): { x?: string; y?: string; color?: string; facet?: string } {
+  const r = frame.report;
+  if (frame.kind === 'venn' && r === 'top') return { x: pick(frame, 'concept'), y: pick(frame, 'neurons', 'count'), facet: pick(frame, 'model') };
+  if (frame.kind === 'venn' && r === 'per-layer') return { x: pick(frame, 'layer'), y: pick(frame, 'jaccard', 'shared') };
+  if (frame.kind === 'venn' && r === 'scores') return { x: pick(frame, 'layer'), color: pick(frame, 'model') };
+  if (frame.kind === 'neuron-stats') return { x: pick(frame, 'layer'), y: pick(frame, 'gini'), color: pick(frame, 'facet') };
+  if (frame.kind === 'accuracy') return { x: pick(frame, 'target'), y: pick(frame, 'source') };
+  if (frame.kind === 'similarity') return { x: pick(frame, 'layer'), y: pick(frame, 'mean_pearson') };
+  return {};
+}
+
+function numericDefault(frame: Frame, except: string[]): string | undefined {
+  // Skip identifiers (neuron, unit, rank, dim) when a measurement exists.
+  const ids = ['neuron', 'unit', 'rank', 'dim', 'component', 'n', 'argmax', 'index'];
+  return firstOf(frame, 'number', [...except, ...ids]) ?? firstOf(frame, 'number', except);
+}
+
+function xy(frame: Frame, opts: ChartOptions, yCount: boolean): { x: string; y: string } {
+  const d = defaults(frame);
+  const x = opts.x !== undefined ? need(frame, opts.x, '--x') : (d.x ?? firstOf(frame, 'string') ?? frame.names[0]);
+  if (x === undefined) throw new CliError(`${frame.source}: no columns to plot`);
+  let y: string | undefined;
+  if (opts.y !== undefined) y = opts.y === COUNT && !has(frame, COUNT) && yCount ? COUNT : need(frame, opts.y, '--y', 'number');
+  else y = d.y ?? numericDefault(frame, [x]);
+  if (y === undefined) {
+    if (!yCount) throw new CliError(`${frame.source}: no numeric column for the y axis (give --y COL)`);
+    y = COUNT;
+  }
+  return { x, y };
+}
+
+function yEncoding(frame: Frame, y: string): Enc {
+  if (y === COUNT && !has(frame, COUNT)) return { aggregate: 'count', type: 'quantitative', title: 'count' };
+  const ints = frame.rows.every((r) => r[y] === null || Number.isInteger(r[y]));
+  return ints ? { field: y, type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } } : { field: y, type: 'quantitative' };
+}
+
+function xEncoding(frame: Frame, x: string, sortByY?: string): Enc {
+  const type = fieldType(frame, x) === 'quantitative' && frame.types.get(x) === 'number' ? 'ordinal' : 'nominal';
+  const labels = order(frame, x).map(String);
+  const rotate = labels.length > 8 || Math.max(0, ...labels.map((l) => l.length)) > 8;
+  return {
+    field: x,
+    type,
+    sort: sortByY ? `-y` : type === 'nominal' ? order(frame, x) : 'ascending',
+    axis: rotate ? { labelAngle: -40, labelAlign: 'right', labelLimit: 140 } : { labelAngle: 0, labelLimit: 140 },
+  };
+}
+
+export function barSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
+  const d = defaults(frame);
+  // neuron-stats: the number of SF and MF neurons per layer.
+  if (frame.kind === 'neuron-stats' && opts.y === undefined && d.color) opts = { ...opts, y: COUNT };
+  const { x, y } = xy(frame, opts, true);
+  const color = optional(frame, '--color', opts.color, d.color);
+  const facet = optional(frame, '--facet', opts.facet, d.facet);
+  const sorted = frame.kind === 'venn' && frame.report === 'top' ? y : undefined;
+  const encoding: Enc = { x: xEncoding(frame, x, sorted), y: yEncoding(frame, y) };
+  if (facet) encoding.x = { ...encoding.x, sort: sorted ? '-y' : encoding.x.sort };
+  if (color) {
+    encoding.color = { field: color, type: 'nominal', sort: order(frame, color) };
+    if (fieldType(frame, x) === 'nominal' && color !== x && !(y === COUNT && !has(frame, COUNT))) {
+      encoding.xOffset = { field: color, type: 'nominal', sort: order(frame, color) };
+    } else if (y === COUNT && !has(frame, COUNT)) {
+      encoding.xOffset = { field: color, type: 'nominal', sort: order(frame, color) };
+    }
+  }
+  const body: Record<string, unknown> = { mark: { type: 'bar' }, encoding };
+  const spec = frameSpec(frame, opts, facet, body) as unknown as Record<string, unknown>;
+  if (facet) spec.resolve = { scale: { x: 'independent', y: 'shared' } };
+  return spec as unknown as TopLevelSpec;
+}
+
+export function lineSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
+  const d = defaults(frame);
+  const { x, y } = xy(frame, opts, false);
+  const color = optional(frame, '--color', opts.color, d.color === 'facet' ? undefined : d.color);
+  const facet = optional(frame, '--facet', opts.facet, undefined);
+  const xt = fieldType(frame, x);
+  const encoding: Enc = {
+    x: xt === 'quantitative' ? { field: x, type: 'quantitative' } : { ...xEncoding(frame, x), axis: { labelAngle: 0 } },
+    y: { field: y, type: 'quantitative', scale: { zero: false } },
+  };
+  // Several rows per x (per-neuron statistics): plot the mean of each x.
+  const keys = frame.rows.map((r) => JSON.stringify([r[x], color ? r[color] : null, facet ? r[facet] : null]));
+  if (new Set(keys).size < keys.length) encoding.y = { ...encoding.y, aggregate: 'mean', title: `mean ${y}` };
+  if (color) encoding.color = { field: color, type: 'nominal', sort: order(frame, color) };
+  return frameSpec(frame, opts, facet, { mark: { type: 'line', point: true }, encoding });
+}
+
+const QUARTILES = ['min', 'q1', 'median', 'q3', 'max'];
+
+export function boxSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
+  const d = defaults(frame);
+  const precomputed = QUARTILES.every((q) => frame.types.get(q) === 'number') && opts.y === undefined;
+  const x = opts.x !== undefined ? need(frame, opts.x, '--x') : (d.x ?? firstOf(frame, 'string'));
+  if (x === undefined) throw new CliError(`${frame.source}: no text column to group the boxes by (give --x COL)`);
+  const color = optional(frame, '--color', opts.color, d.color === 'facet' ? undefined : d.color);
+  const facet = optional(frame, '--facet', opts.facet, undefined);
+  const xEnc: Enc = { field: x, type: 'nominal', sort: order(frame, x), axis: { labelAngle: 0 } };
+  const colorEnc: Enc | undefined = color ? { field: color, type: 'nominal', sort: order(frame, color) } : undefined;
+  const offset: Enc | undefined = color && color !== x ? { field: color, type: 'nominal', sort: order(frame, color) } : undefined;
+  if (!precomputed) {
+    const y = opts.y !== undefined ? need(frame, opts.y, '--y', 'number') : (d.y ?? numericDefault(frame, [x]));
+    if (y === undefined) throw new CliError(`${frame.source}: no numeric column for the boxes (give --y COL)`);
+    const encoding: Enc = { x: xEnc, y: { field: y, type: 'quantitative', scale: { zero: false } } };
+    if (colorEnc) encoding.color = colorEnc;
+    if (offset) encoding.xOffset = offset;
+    return frameSpec(frame, opts, facet, { mark: { type: 'boxplot', extent: 1.5, size: 24 }, encoding });
+  }
+  const common: Enc = { x: xEnc };
+  if (offset) common.xOffset = offset;
+  const layer = [
+    { mark: { type: 'rule' }, encoding: { y: { field: 'min', type: 'quantitative', title: 'value', scale: { zero: false } }, y2: { field: 'max' } } },
+    {
+      mark: { type: 'bar', size: 20, stroke: '#333', strokeWidth: 0.5 },
+      encoding: { y: { field: 'q1', type: 'quantitative' }, y2: { field: 'q3' }, ...(colorEnc ? { color: colorEnc } : {}) },
+    },
+    { mark: { type: 'tick', size: 20, color: 'white', thickness: 2 }, encoding: { y: { field: 'median', type: 'quantitative' } } },
+  ];
+  return frameSpec(frame, opts, facet, { encoding: common, layer });
+}
+
+export function densitySpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
+  const d = defaults(frame);
+  const value =
+    opts.x !== undefined
+      ? need(frame, opts.x, '--x', 'number')
+      : opts.y !== undefined
+        ? need(frame, opts.y, '--y', 'number')
+        : (d.y ?? numericDefault(frame, []));
+  if (value === undefined) throw new CliError(`${frame.source}: no numeric column to plot the distribution of (give --x COL)`);
+  const facet = optional(frame, '--facet', opts.facet, pick(frame, 'layer'));
+  const color = optional(frame, '--color', opts.color, undefined);
+  if (opts.hist) {
+    const encoding: Enc = {
+      x: { field: value, type: 'quantitative', bin: { maxbins: opts.bins } },
+      y: { aggregate: 'count', type: 'quantitative', title: frame.kind === 'neuron-stats' ? 'neurons' : 'rows' },
+    };
+    if (color) encoding.color = { field: color, type: 'nominal', sort: order(frame, color) };
+    return frameSpec(frame, opts, facet, { mark: { type: 'bar', binSpacing: 1 }, encoding });
+  }
+  const groupby = [facet, color].filter((g): g is string => g !== undefined);
+  const encoding: Enc = {
+    x: { field: 'value', type: 'quantitative', title: value },
+    y: { field: 'density', type: 'quantitative' },
+  };
+  if (color) encoding.color = { field: color, type: 'nominal', sort: order(frame, color) };
+  return frameSpec(frame, opts, facet, {
+    transform: [{ density: value, groupby, as: ['value', 'density'] }],
+    mark: { type: 'area', opacity: color ? 0.5 : 0.8, line: true },
+    encoding,
+  });
+}
+
+export function heatmapSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
+  const d = defaults(frame);
+  const x = opts.x !== undefined ? need(frame, opts.x, '--x') : (d.x ?? firstOf(frame, 'string'));
+  const y = opts.y !== undefined ? need(frame, opts.y, '--y') : (d.y ?? firstOf(frame, 'string', x ? [x] : []));
+  if (x === undefined || y === undefined) throw new CliError(`${frame.source}: a heatmap needs two category columns (give --x COL --y COL)`);
+  const defaultValue = frame.kind === 'accuracy' ? pick(frame, 'top1') : undefined;
+  const value = opts.color !== undefined ? need(frame, opts.color, '--color', 'number') : (defaultValue ?? numericDefault(frame, [x, y]));
+  if (value === undefined) throw new CliError(`${frame.source}: no numeric column for the cell values (give --color COL)`);
+  const label = opts.label !== undefined ? need(frame, opts.label, '--label') : value;
+  const values = frame.rows.map((r) => r[value]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const diverging = opts.diverging ?? ((lo < opts.mid && hi >= opts.mid) || (lo <= opts.mid && hi > opts.mid));
+  const extent = Math.max(Math.abs(lo - opts.mid), Math.abs(hi - opts.mid)) || 1;
+  const scale = diverging
+    ? { scheme: 'redblue', domain: [opts.mid - extent, opts.mid + extent], domainMid: opts.mid }
+    : { scheme: 'blues', ...(hi > lo ? {} : { domain: [lo - 1, hi + 1] }) };
+  const xs = order(frame, x);
+  const ys = order(frame, y);
+  const cell = Math.max(28, Math.min(64, Math.floor(560 / Math.max(xs.length, ys.length))));
+  const labelIsNumber = frame.types.get(label) === 'number';
+  const labelValues = frame.rows.map((r) => r[label]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const maxLabel = Math.max(0, ...labelValues.map(Math.abs));
+  const fraction = frame.kind === 'accuracy' && /^top\d+$/.test(label);
+  const format = fraction ? '.1%' : maxLabel >= 100 ? '.0f' : maxLabel >= 10 ? '.1f' : maxLabel >= 1 ? '.2f' : '.3f';
+  // Text colour: white on the strong end(s) of the scale, dark elsewhere.
+  const strong = diverging
+    ? `abs(datum['${value}'] - ${opts.mid}) > ${0.6 * extent}`
+    : `datum['${value}'] > ${lo + 0.6 * (hi - lo)}`;
+  const spec: Record<string, unknown> = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: vlConfig,
+    data: { values: frame.rows },
+    padding: 8,
+    width: opts.width ?? cell * xs.length,
+    height: opts.height ?? cell * ys.length,
+    encoding: {
+      x: { field: x, type: 'nominal', sort: xs, axis: { labelAngle: -40, labelAlign: 'right', orient: 'bottom' } },
+      y: { field: y, type: 'nominal', sort: ys },
+    },
+    layer: [
+      { mark: { type: 'rect' }, encoding: { color: { field: value, type: 'quantitative', scale, legend: { title: value } } } },
+      {
+        mark: { type: 'text', fontSize: cell >= 40 ? 11 : 9 },
+        encoding: {
+          text: labelIsNumber ? { field: label, type: 'quantitative', format } : { field: label, type: 'nominal' },
+          color: { condition: { test: strong, value: 'white' }, value: '#111' },
+        },
+      },
+    ],
+  };
+  if (opts.title) spec.title = { text: opts.title };
+  return spec as unknown as TopLevelSpec;
+}
+
+export function unknownType(type: string, types: string[]): never {
+  throw new UsageError(`unknown plot type '${type}' (expected one of: ${types.join(', ')})`);
+}
