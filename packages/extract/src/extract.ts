@@ -153,8 +153,11 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
     const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, reason: s.reason as unknown }] : []));
     if (failed.length === 0) return { items, pixels };
     if (run.strict) throw failed[0]!.reason;
-    for (const f of failed) run.warn(`skipped: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
-    skipped += failed.length;
+    for (const f of failed) {
+      // The first few by name; the count says the rest.
+      if (skipped < 5) run.warn(`skipped: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
+      skipped++;
+    }
     const bad = new Set(failed.map((f) => f.i));
     const kept = items.filter((_, i) => !bad.has(i));
     const compact = new Float32Array(kept.length * imageSize);
@@ -183,6 +186,7 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
       writer ??= ArrowWriter.open(run.output, batch.schema);
       await writer.write(batch);
     }
+    if (skipped === run.images.length) throw new CliError(`none of the ${skipped} images could be read (see the warnings above)`);
     if (!writer) writer = ArrowWriter.open(run.output, new Schema([], metadata));
     await writer.close();
   } catch (error) {

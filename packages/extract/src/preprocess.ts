@@ -61,25 +61,21 @@ export function resolvePreprocess(
 export async function loadImage(path: string, pp: Preprocess, out: Float32Array, offset: number): Promise<void> {
   let data: Buffer;
   try {
-    let image = sharp(path, { failOn: 'error' });
-    const meta = await image.metadata();
+    // One libvips pipeline per image: header-only metadata, then decode, resize, crop.
+    const meta = await sharp(path, { failOn: 'error' }).metadata();
     const width = meta.autoOrient?.width ?? meta.width;
     const height = meta.autoOrient?.height ?? meta.height;
     if (!width || !height) throw new Error('no dimensions');
-    image = image.autoOrient();
-    if (Math.min(width, height) !== pp.resize || width !== height) {
+    let image = sharp(path, { failOn: 'error', sequentialRead: true }).autoOrient();
+    let [w, h] = [width, height];
+    if (Math.min(width, height) !== pp.resize) {
       const scale = pp.resize / Math.min(width, height);
-      const w = Math.max(pp.size, Math.round(width * scale));
-      const h = Math.max(pp.size, Math.round(height * scale));
+      w = Math.max(pp.size, Math.round(width * scale));
+      h = Math.max(pp.size, Math.round(height * scale));
       image = image.resize(w, h, { kernel: 'linear', fit: 'fill' });
-      image = sharp(await image.toBuffer()).extract({
-        left: Math.floor((w - pp.size) / 2),
-        top: Math.floor((h - pp.size) / 2),
-        width: pp.size,
-        height: pp.size,
-      });
-    } else if (pp.size !== width) {
-      image = image.extract({ left: Math.floor((width - pp.size) / 2), top: Math.floor((height - pp.size) / 2), width: pp.size, height: pp.size });
+    }
+    if (w !== pp.size || h !== pp.size) {
+      image = image.extract({ left: Math.floor((w - pp.size) / 2), top: Math.floor((h - pp.size) / 2), width: pp.size, height: pp.size });
     }
     image = pp.channels === 1 ? image.greyscale() : image.removeAlpha().toColourspace('srgb');
     data = await image.raw().toBuffer();
