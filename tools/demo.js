@@ -1,14 +1,28 @@
 #!/usr/bin/env node
-// `npm run demo`: runs every study of DESIGN.md on the embedded zoo and images.
-// The studies land issue by issue; until then this says what is coming and exits 0.
+// `npm run demo`: runs the studies of DESIGN.md on the embedded zoo and images, one
+// examples/<study>/run.sh each, and prints where the results are.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const studies = [
-  ['multi-faceted neurons', 'examples/multifaceted-neurons/'],
-  ['affine feature equivalence', 'examples/affine-equivalence/'],
-  ['concept comparison', 'examples/concept-venn/'],
+  ['multi-faceted neurons', 'multifaceted-neurons'],
+  ['affine feature equivalence', 'affine-equivalence'],
+  ['concept comparison', 'concept-venn'],
 ];
-console.log('cnnpipe demo: the studies are coming (see the open issues):');
-for (const [name, path] of studies) console.log(`  - ${name}: ${path}`);
-console.log('Meanwhile try:');
-console.log(
-  "  printf 'layer,unit,description,similarity\\nlayer2,0,dotted,0.2\\n' | npx csv --to-arrow --kind concepts | npx show",
-);
+const done = [];
+for (const [name, folder] of studies) {
+  const script = join(root, 'examples', folder, 'run.sh');
+  if (!existsSync(script)) {
+    console.log(`- ${name}: coming (examples/${folder}/ is not built yet)`);
+    continue;
+  }
+  console.log(`- ${name}: running examples/${folder}/run.sh ...`);
+  const started = Date.now();
+  const run = spawnSync('bash', [script], { stdio: 'inherit' });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+  done.push(`  out/${folder}/results.md  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+}
+console.log(`\nResults:\n${done.join('\n')}`);
