@@ -66,6 +66,14 @@ describe('Arrow stream output and input', () => {
     expect(readdirSync(dir).filter((f) => f.includes('aborted'))).toEqual([]);
   });
 
+  it('writes to /dev/null in place, leaving it a device', async () => {
+    const writer = ArrowWriter.open('/dev/null', activationsBatch(1).schema);
+    await writer.write(activationsBatch(2));
+    await writer.close();
+    const { statSync } = await import('node:fs');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
   it('accepts the Arrow file format too', async () => {
     const path = join(dir, 'file-format.arrow');
     writeFileSync(path, tableToIPC(tableFromArrays({ x: Int32Array.from([1, 2, 3]) }), 'file'));

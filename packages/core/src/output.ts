@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AsyncByteQueue, RecordBatch, RecordBatchStreamWriter, Schema, type Table } from 'apache-arrow';
 import { CliError, errorMessage } from './errors.js';
@@ -18,6 +18,14 @@ export function removePendingOutputs(): void {
   pendingTemps.clear();
 }
 
+function isSpecialFile(path: string): boolean {
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A destination for bytes: stdout, or `-o FILE` written to a temporary file beside it and
  * renamed into place only by `commit()`.
@@ -30,7 +38,14 @@ export class ByteSink {
 
   static open(path?: string): ByteSink {
     const sink = new ByteSink(path === '-' ? undefined : path);
-    if (sink.path !== undefined) {
+    if (sink.path !== undefined && isSpecialFile(sink.path)) {
+      // /dev/null, a FIFO, /dev/stdout: write in place; renaming onto them would replace them.
+      try {
+        sink.fd = openSync(sink.path, 'w');
+      } catch (error) {
+        throw new CliError(`${sink.path}: cannot write (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`);
+      }
+    } else if (sink.path !== undefined) {
       sink.temp = join(dirname(sink.path), `.${basename(sink.path)}.${process.pid}.tmp`);
       try {
         sink.fd = openSync(sink.temp, 'w');
@@ -57,9 +72,10 @@ export class ByteSink {
 
   /** Makes the output final: renames the temporary file into place. */
   commit(): void {
-    if (this.fd === undefined || this.temp === undefined) return;
+    if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;
+    if (this.temp === undefined) return;
     renameSync(this.temp, this.path!);
     pendingTemps.delete(this.temp);
   }
