@@ -1,0 +1,344 @@
+import { CliError, crossProduct, crossProductOf, gemm, matrix } from '@cnnpipe/core';
+
+/**
+ * Streaming normal equations of the affine least-squares problem Y ≈ X·W + 1·b', in float64.
+ * The sufficient statistics add exactly across shards: the augmented Gram [X 1]'[X 1]
+ * ((DA+1)^2, holding X'X, the sums of x and n), [X 1]'Y ((DA+1) x DB, holding X'Y and the
+ * sums of y) and the per-dimension sums of squares of Y (for R²).
+ */
+export interface Gram {
+  da: number;
+  db: number;
+  n: number;
+  /** Augmented [X 1]'[X 1], row-major (DA+1)x(DA+1). */
+  xtx: Float64Array;
+  /** Augmented [X 1]'Y, row-major (DA+1)xDB. */
+  xty: Float64Array;
+  /** Σ y_j² per target dimension. */
+  yy: Float64Array;
+}
+
+export function emptyGram(da: number, db: number): Gram {
+  return {
+    da,
+    db,
+    n: 0,
+    xtx: new Float64Array((da + 1) * (da + 1)),
+    xty: new Float64Array((da + 1) * db),
+    yy: new Float64Array(db),
+  };
+}
+
+/** Adds `b` into `a` (shapes must agree). */
+export function addGram(a: Gram, b: Gram): void {
+  if (a.da !== b.da || a.db !== b.db) {
+    throw new CliError(`gram shapes differ: ${a.da}->${a.db} against ${b.da}->${b.db}`);
+  }
+  a.n += b.n;
+  for (let i = 0; i < a.xtx.length; i++) a.xtx[i]! += b.xtx[i]!;
+  for (let i = 0; i < a.xty.length; i++) a.xty[i]! += b.xty[i]!;
+  for (let i = 0; i < a.yy.length; i++) a.yy[i]! += b.yy[i]!;
+}
+
+/**
+ * Accumulates rows block by block: rows are buffered into float64 blocks of `blockRows`
+ * and each full block goes through onnxruntime's Gemm (X'X and X'Y).
+ */
+export class GramAccumulator {
+  readonly gram: Gram;
+  private readonly xa: Float64Array;
+  private readonly y: Float64Array;
+  private filled = 0;
+
+  constructor(
+    readonly da: number,
+    readonly db: number,
+    private readonly blockRows = 4096,
+  ) {
+    this.gram = emptyGram(da, db);
+    this.xa = new Float64Array(blockRows * (da + 1));
+    this.y = new Float64Array(blockRows * db);
+  }
+
+  /** Adds rows: x is rows x DA, y rows x DB (row-major, any float type). */
+  async add(x: ArrayLike<number>, y: ArrayLike<number>, rows: number): Promise<void> {
+    const { da, db } = this;
+    let r = 0;
+    while (r < rows) {
+      const take = Math.min(rows - r, this.blockRows - this.filled);
+      for (let i = 0; i < take; i++) {
+        const dst = (this.filled + i) * (da + 1);
+        const src = (r + i) * da;
+        for (let k = 0; k < da; k++) this.xa[dst + k] = x[src + k]!;
+        this.xa[dst + da] = 1;
+        const ydst = (this.filled + i) * db;
+        const ysrc = (r + i) * db;
+        for (let k = 0; k < db; k++) this.y[ydst + k] = y[ysrc + k]!;
+      }
+      this.filled += take;
+      r += take;
+      if (this.filled === this.blockRows) await this.flush();
+    }
+  }
+
+  async flush(): Promise<void> {
+    const rows = this.filled;
+    if (rows === 0) return;
+    const { da, db, gram } = this;
+    const xa = matrix(this.xa.subarray(0, rows * (da + 1)), rows, da + 1);
+    const y = matrix(this.y.subarray(0, rows * db), rows, db);
+    // One after the other: each Gemm already uses every core.
+    const g = await crossProduct(xa);
+    const c = await crossProductOf(xa, y);
+    for (let i = 0; i < gram.xtx.length; i++) gram.xtx[i]! += g.data[i]!;
+    for (let i = 0; i < gram.xty.length; i++) gram.xty[i]! += c.data[i]!;
+    for (let i = 0; i < rows; i++) {
+      const o = i * db;
+      for (let k = 0; k < db; k++) gram.yy[k]! += y.data[o + k]! * y.data[o + k]!;
+    }
+    gram.n += rows;
+    this.filled = 0;
+  }
+
+  async finish(): Promise<Gram> {
+    await this.flush();
+    return this.gram;
+  }
+}
+
+/** In-place Cholesky of a symmetric positive definite row-major n x n matrix (lower factor). */
+export function cholesky(a: Float64Array, n: number, tolerance?: number): { ok: true } | { ok: false; index: number } {
+  const tol = tolerance ?? pivotTolerance(a, n);
+  for (let j = 0; j < n; j++) {
+    const rj = j * n;
+    let d = a[rj + j]!;
+    for (let k = 0; k < j; k++) d -= a[rj + k]! * a[rj + k]!;
+    if (!(d > tol)) return { ok: false, index: j };
+    const ljj = Math.sqrt(d);
+    a[rj + j] = ljj;
+    const inv = 1 / ljj;
+    for (let i = j + 1; i < n; i++) {
+      const ri = i * n;
+      let s = a[ri + j]!;
+      for (let k = 0; k < j; k++) s -= a[ri + k]! * a[rj + k]!;
+      a[ri + j] = s * inv;
+    }
+  }
+  // Clear the upper triangle so the array is exactly L.
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = 0;
+  return { ok: true };
+}
+
+/** Smallest acceptable pivot: relative to the largest diagonal entry. */
+export function pivotTolerance(a: Float64Array, n: number): number {
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, Math.abs(a[i * n + i]!));
+  return Math.max(maxDiag, Number.MIN_VALUE) * n * 1e-14;
+}
+
+function copyBlock(a: Float64Array, n: number, r0: number, r1: number, c0: number, c1: number): Float64Array {
+  const w = c1 - c0;
+  const out = new Float64Array((r1 - r0) * w);
+  for (let i = r0; i < r1; i++) out.set(a.subarray(i * n + c0, i * n + c1), (i - r0) * w);
+  return out;
+}
+
+/**
+ * Blocked right-looking Cholesky (lower, in place): small diagonal blocks and panels in
+ * JavaScript, the O(n³) trailing updates through onnxruntime's Gemm.
+ */
+export async function choleskyBlocked(a: Float64Array, n: number, nb = 128): Promise<{ ok: true } | { ok: false; index: number }> {
+  const tol = pivotTolerance(a, n);
+  for (let k0 = 0; k0 < n; k0 += nb) {
+    const k1 = Math.min(n, k0 + nb);
+    const b = k1 - k0;
+    const d = copyBlock(a, n, k0, k1, k0, k1);
+    const res = cholesky(d, b, tol);
+    if (!res.ok) return { ok: false, index: k0 + res.index };
+    for (let i = 0; i < b; i++) a.set(d.subarray(i * b, (i + 1) * b), (k0 + i) * n + k0);
+    if (k1 === n) break;
+    const m = n - k1;
+    // Panel: P ← A21 L11^-T, row by row (forward substitution with L11).
+    const p = copyBlock(a, n, k1, n, k0, k1);
+    for (let r = 0; r < m; r++) {
+      const o = r * b;
+      for (let j = 0; j < b; j++) {
+        let s = p[o + j]!;
+        for (let k = 0; k < j; k++) s -= d[j * b + k]! * p[o + k]!;
+        p[o + j] = s / d[j * b + j]!;
+      }
+      a.set(p.subarray(o, o + b), (k1 + r) * n + k0);
+    }
+    // Trailing update: A22 -= P P'.
+    const u = (await gemm(matrix(p, m, b), matrix(p, m, b), { transB: true })).data;
+    for (let i = 0; i < m; i++) {
+      const ro = (k1 + i) * n + k1;
+      const uo = i * m;
+      for (let j = 0; j <= i; j++) a[ro + j]! -= u[uo + j]!;
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = 0;
+  return { ok: true };
+}
+
+/** Solves L L' X = B in place for B (n x m), blocked: the off-diagonal products through Gemm. */
+export async function choleskySolveBlocked(l: Float64Array, n: number, b: Float64Array, m: number, nb = 128): Promise<void> {
+  const starts: number[] = [];
+  for (let k0 = 0; k0 < n; k0 += nb) starts.push(k0);
+  // Forward: L Z = B.
+  for (const k0 of starts) {
+    const k1 = Math.min(n, k0 + nb);
+    const w = k1 - k0;
+    if (k0 > 0) {
+      const lk = copyBlock(l, n, k0, k1, 0, k0);
+      const t = (await gemm(matrix(lk, w, k0), matrix(b.slice(0, k0 * m), k0, m))).data;
+      for (let i = 0; i < w * m; i++) b[k0 * m + i]! -= t[i]!;
+    }
+    for (let i = k0; i < k1; i++) {
+      const bi = i * m;
+      for (let k = k0; k < i; k++) {
+        const lik = l[i * n + k]!;
+        if (lik === 0) continue;
+        const bk = k * m;
+        for (let c = 0; c < m; c++) b[bi + c]! -= lik * b[bk + c]!;
+      }
+      const inv = 1 / l[i * n + i]!;
+      for (let c = 0; c < m; c++) b[bi + c]! *= inv;
+    }
+  }
+  // Backward: L' X = Z.
+  for (const k0 of starts.reverse()) {
+    const k1 = Math.min(n, k0 + nb);
+    const w = k1 - k0;
+    if (k1 < n) {
+      const lk = copyBlock(l, n, k1, n, k0, k1); // (n-k1) x w
+      const t = (await gemm(matrix(lk, n - k1, w), matrix(b.slice(k1 * m, n * m), n - k1, m), { transA: true })).data;
+      for (let i = 0; i < w * m; i++) b[k0 * m + i]! -= t[i]!;
+    }
+    for (let i = k1 - 1; i >= k0; i--) {
+      const bi = i * m;
+      for (let k = i + 1; k < k1; k++) {
+        const lki = l[k * n + i]!;
+        if (lki === 0) continue;
+        const bk = k * m;
+        for (let c = 0; c < m; c++) b[bi + c]! -= lki * b[bk + c]!;
+      }
+      const inv = 1 / l[i * n + i]!;
+      for (let c = 0; c < m; c++) b[bi + c]! *= inv;
+    }
+  }
+}
+
+/** Solves L L' X = B in place for B (n x m, row-major), with L from `cholesky`. */
+export function choleskySolve(l: Float64Array, n: number, b: Float64Array, m: number): void {
+  // Forward: L Z = B.
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    const bi = i * m;
+    for (let k = 0; k < i; k++) {
+      const lik = l[ri + k]!;
+      if (lik === 0) continue;
+      const bk = k * m;
+      for (let c = 0; c < m; c++) b[bi + c]! -= lik * b[bk + c]!;
+    }
+    const inv = 1 / l[ri + i]!;
+    for (let c = 0; c < m; c++) b[bi + c]! *= inv;
+  }
+  // Backward: L' X = Z.
+  for (let i = n - 1; i >= 0; i--) {
+    const bi = i * m;
+    for (let k = i + 1; k < n; k++) {
+      const lki = l[k * n + i]!;
+      if (lki === 0) continue;
+      const bk = k * m;
+      for (let c = 0; c < m; c++) b[bi + c]! -= lki * b[bk + c]!;
+    }
+    const inv = 1 / l[i * n + i]!;
+    for (let c = 0; c < m; c++) b[bi + c]! *= inv;
+  }
+}
+
+export interface AffineMap {
+  da: number;
+  db: number;
+  /** DB x DA, row-major: row j maps the source features to target dimension j. */
+  weights: Float64Array;
+  bias: Float64Array;
+  /** Training R² per target dimension, and overall (1 - ΣSS_res / ΣSS_tot). */
+  r2: Float64Array;
+  r2Total: number;
+  rows: number;
+}
+
+/**
+ * Solves the normal equations of a Gram: centred (X'X - n μμ' + λI) W = X'Y - n μ_x μ_y',
+ * b = μ_y - W'μ_x, the same solution as the augmented system without penalising the bias.
+ */
+export async function solveGram(gram: Gram, ridge = 0): Promise<AffineMap> {
+  const { da, db, n } = gram;
+  if (n === 0) throw new CliError('no rows to fit (expected at least one image in both tables)');
+  const a1 = da + 1;
+  const mx = new Float64Array(da);
+  const my = new Float64Array(db);
+  for (let i = 0; i < da; i++) mx[i] = gram.xtx[i * a1 + da]! / n;
+  for (let j = 0; j < db; j++) my[j] = gram.xty[da * db + j]! / n;
+  const cxx = new Float64Array(da * da);
+  for (let i = 0; i < da; i++) {
+    for (let k = 0; k < da; k++) cxx[i * da + k] = gram.xtx[i * a1 + k]! - n * mx[i]! * mx[k]!;
+  }
+  const cxy = new Float64Array(da * db);
+  for (let i = 0; i < da; i++) {
+    for (let j = 0; j < db; j++) cxy[i * db + j] = gram.xty[i * db + j]! - n * mx[i]! * my[j]!;
+  }
+  const l = cxx.slice();
+  if (ridge > 0) for (let i = 0; i < da; i++) l[i * da + i]! += ridge;
+  const chol = await choleskyBlocked(l, da);
+  if (!chol.ok) {
+    const why = n <= da ? ` (${n} rows for ${da} source dimensions + bias)` : ' (constant or collinear source features)';
+    throw new CliError(
+      `the normal equations are singular at source dimension ${chol.index}${why}; ` +
+        `add a ridge penalty, e.g. --ridge 1e-6 (expected full-rank centred source features)`,
+    );
+  }
+  const w = cxy.slice(); // DA x DB
+  await choleskySolveBlocked(l, da, w, db);
+  const bias = my.slice();
+  for (let i = 0; i < da; i++) {
+    const mi = mx[i]!;
+    for (let j = 0; j < db; j++) bias[j]! -= w[i * db + j]! * mi;
+  }
+  // R²: SS_res_j = SS_tot_j - 2 w_j'cxy_j + w_j' Cxx w_j.
+  const cw = (await gemm(matrix(cxx, da, da), matrix(w, da, db))).data;
+  const r2 = new Float64Array(db);
+  let res = 0;
+  let tot = 0;
+  for (let j = 0; j < db; j++) {
+    const ssTot = gram.yy[j]! - n * my[j]! * my[j]!;
+    let wc = 0;
+    let wcw = 0;
+    for (let i = 0; i < da; i++) {
+      wc += w[i * db + j]! * cxy[i * db + j]!;
+      wcw += w[i * db + j]! * cw[i * db + j]!;
+    }
+    const ssRes = Math.max(0, ssTot - 2 * wc + wcw);
+    r2[j] = ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0;
+    res += ssRes;
+    tot += Math.max(0, ssTot);
+  }
+  const weights = transpose(w, da, db);
+  return { da, db, weights, bias, r2, r2Total: tot > 0 ? 1 - res / tot : 1, rows: n };
+}
+
+/** Row-major rows x cols to cols x rows. */
+export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j]!;
+  return out;
+}
+
+/** Identity with truncation (DB < DA) or zero padding (DB > DA). */
+export function naiveMap(da: number, db: number): AffineMap {
+  const weights = new Float64Array(db * da);
+  for (let j = 0; j < Math.min(da, db); j++) weights[j * da + j] = 1;
+  return { da, db, weights, bias: new Float64Array(db), r2: new Float64Array(db).fill(NaN), r2Total: NaN, rows: 0 };
+}
