@@ -38,6 +38,18 @@ for (const [layer, l] of layers) {
   console.log(`| ${layer} | ${l.n} | ${l.sf} | ${l.mf} | ${f(l.gini / l.n)} | ${f(l.flat / l.n)} | ${f(l.mfDeg / l.mfN)} | ${f(s?.mean_pearson)} | ${f(s?.mean_euclidean)} |`);
 }
 console.log('\nPer-neuron statistics: [neurons.csv](neurons.csv).\n');
+// The most single- and most multi-faceted neuron of each layer, with its ICA montage.
+const byLayer = new Map();
+for (const row of stats) if (row.mf !== null && Number.isFinite(row.mf)) (byLayer.get(row.layer) ?? byLayer.set(row.layer, []).get(row.layer)).push(row);
+console.log('## ICA of the top patches: most single- and most multi-faceted neuron per layer\n');
+console.log('| layer | most single-faceted (lowest MF) | most multi-faceted (highest MF) |');
+console.log('|---|---|---|');
+for (const [layer, list] of byLayer) {
+  list.sort((a, b) => a.mf - b.mf);
+  const link = (r) => `neuron ${r.neuron} (MF ${f(r.mf)}): ![](ica/${layer}-${r.neuron}.png)`;
+  console.log(`| ${layer} | ${link(list[0])} | ${link(list[list.length - 1])} |`);
+}
+console.log('');
 for (const [file, title] of [
   ['gini-density.png', 'Gini sparsity per layer'],
   ['flatness-density.png', 'Spectral flatness per layer'],

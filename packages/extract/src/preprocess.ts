@@ -1,4 +1,7 @@
 import sharp from 'sharp';
+
+// Tiny images dominate the demo; libvips' operation cache only costs there.
+sharp.cache(false);
 import { CliError, UsageError } from '@cnnpipe/core';
 
 /** How an image becomes the network's input tensor; written into `cnnpipe.preprocess`. */
@@ -61,24 +64,30 @@ export function resolvePreprocess(
 export async function loadImage(path: string, pp: Preprocess, out: Float32Array, offset: number): Promise<void> {
   let data: Buffer;
   try {
-    // One libvips pipeline per image: header-only metadata, then decode, resize, crop.
-    const meta = await sharp(path, { failOn: 'error' }).metadata();
-    const width = meta.autoOrient?.width ?? meta.width;
-    const height = meta.autoOrient?.height ?? meta.height;
-    if (!width || !height) throw new Error('no dimensions');
-    let image = sharp(path, { failOn: 'error', sequentialRead: true }).autoOrient();
-    let [w, h] = [width, height];
-    if (Math.min(width, height) !== pp.resize) {
-      const scale = pp.resize / Math.min(width, height);
-      w = Math.max(pp.size, Math.round(width * scale));
-      h = Math.max(pp.size, Math.round(height * scale));
-      image = image.resize(w, h, { kernel: 'linear', fit: 'fill' });
+    // Decode once, as stored (like PIL, which torchvision uses: no EXIF rotation); convert
+    // colour and resize/crop only when needed, from the decoded pixels, never decoding twice.
+    const decoded = await sharp(path, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
+    let { width, height, channels } = decoded.info;
+    data = decoded.data;
+    if (channels !== pp.channels) {
+      const raw = sharp(data, { raw: { width, height, channels } });
+      const converted = pp.channels === 1 ? raw.greyscale() : raw.removeAlpha().toColourspace('srgb');
+      const out = await converted.raw().toBuffer({ resolveWithObject: true });
+      data = out.data;
+      channels = out.info.channels;
     }
-    if (w !== pp.size || h !== pp.size) {
-      image = image.extract({ left: Math.floor((w - pp.size) / 2), top: Math.floor((h - pp.size) / 2), width: pp.size, height: pp.size });
+    if (width !== pp.size || height !== pp.size) {
+      let resized = sharp(data, { raw: { width, height, channels: channels as 1 | 3 } });
+      let [w, h] = [width, height];
+      if (Math.min(width, height) !== pp.resize) {
+        const scale = pp.resize / Math.min(width, height);
+        w = Math.max(pp.size, Math.round(width * scale));
+        h = Math.max(pp.size, Math.round(height * scale));
+        resized = resized.resize(w, h, { kernel: 'linear', fit: 'fill' });
+      }
+      resized = resized.extract({ left: Math.floor((w - pp.size) / 2), top: Math.floor((h - pp.size) / 2), width: pp.size, height: pp.size });
+      data = await resized.raw().toBuffer();
     }
-    image = pp.channels === 1 ? image.greyscale() : image.removeAlpha().toColourspace('srgb');
-    data = await image.raw().toBuffer();
   } catch (error) {
     throw new CliError(`${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`);
   }
