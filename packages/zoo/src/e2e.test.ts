@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fromIPC, runBin } from '@cnnpipe/core/testing';
+import { describe, expect, it } from 'vitest';
+import { fashionMnistDir, repoRoot, zooDir } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-e2e-'));
+const testImages = join(fashionMnistDir, 'test');
+
+describe('scale-out: shards merge into exactly the unsharded result', () => {
+  it('extract --shard 0/3..2/3 | concat | topk equals extract | topk', async () => {
+    const model = join(zooDir, 'resnet.onnx');
+    const whole = await runBin('extract', ['--model', model, '--layer', 'layer3', '--argmax', testImages]);
+    const shards = await Promise.all(
+      ['0/3', '1/3', '2/3'].map(async (s, i) => {
+        const path = join(dir, `shard${i}.arrows`);
+        const r = await runBin('extract', ['--model', model, '--layer', 'layer3', '--argmax', '--shard', s, '-o', path, testImages]);
+        expect(r.code).toBe(0);
+        return path;
+      }),
+    );
+    const merged = await runBin('concat', shards);
+    const topWhole = await runBin('topk', ['-k', '10'], whole.stdout);
+    const topMerged = await runBin('topk', ['-k', '10'], merged.stdout);
+    expect(topMerged.code).toBe(0);
+    const rows = (bytes: Buffer) => fromIPC(bytes).toArray().map((r) => r.toJSON());
+    const a = rows(topWhole.stdout);
+    expect(a.length).toBe(64 * 10);
+    expect(rows(topMerged.stdout)).toEqual(a);
+  });
+});
+
+describe('the multi-faceted-neuron study end to end (reduced: one layer, top 20)', () => {
+  it('writes results.md with per-layer counts that add up, figures and ICA montages', () => {
+    const out = join(dir, 'mf');
+    const make = spawnSync('make', ['-s', '-C', join(repoRoot, 'examples', 'multifaceted-neurons'), `OUT=${out}`, 'LAYERS=block4', 'K=20'], {
+      encoding: 'utf8',
+    });
+    expect(make.stderr.replace(/.*warning.*\n/g, '')).toBe('');
+    expect(make.status).toBe(0);
+    const results = readFileSync(join(out, 'results.md'), 'utf8');
+    const row = /^\| block4 \| (\d+) \| (\d+) \| (\d+) \|/m.exec(results);
+    expect(row).not.toBeNull();
+    const [neurons, sf, mf] = row!.slice(1).map(Number);
+    expect(neurons).toBe(96);
+    expect(sf! + mf!).toBe(96);
+    const files = readdirSync(out);
+    for (const figure of ['gini-density.png', 'facets-by-layer.png', 'top-images.png', 'neurons.csv']) expect(files).toContain(figure);
+    expect(readdirSync(join(out, 'ica')).filter((f) => f.startsWith('block4-')).length).toBe(96);
+  });
+});
