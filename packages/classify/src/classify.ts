@@ -1,5 +1,5 @@
 import { gemm, matrix } from '@cnnpipe/core';
-import type { Linear } from './fc.js';
+import type { Linear } from '@cnnpipe/core';
 
 /** Logits X W' + b for rows x D features, through onnxruntime's Gemm in float64. */
 export async function logitsOf(linear: Linear, x: ArrayLike<number>, rows: number): Promise<Float64Array> {

@@ -21,7 +21,7 @@ import {
 } from '@cnnpipe/core';
 import { Bool, DataType, vectorFromArray, type FixedSizeList, type Schema } from 'apache-arrow';
 import { logitsOf, score } from './classify.js';
-import { readFinalLinear, type Linear } from './fc.js';
+import { readFinalLinear, type Linear } from '@cnnpipe/core';
 
 interface ClassifyArgs extends CommonArgs {
   model?: string;

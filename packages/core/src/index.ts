@@ -10,3 +10,4 @@ export * from './columns.js';
 export * from './kernels.js';
 export * from './session.js';
 export * from './onnx-graph.js';
+export * from './classifier.js';

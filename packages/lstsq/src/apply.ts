@@ -1,7 +1,7 @@
 import { fixedSizeListData, gemm, matrix } from '@cnnpipe/core';
 import { Matrix, pseudoInverse } from 'ml-matrix';
 import type { AffineMap } from './normal.js';
-import type { Linear } from './fc.js';
+import type { Linear } from '@cnnpipe/core';
 
 /** Mapped features: X (rows x DA) → X W' + b (rows x DB), float64 through onnxruntime's Gemm. */
 export async function applyMap(map: AffineMap, x: ArrayLike<number>, rows: number): Promise<Float64Array> {

@@ -5,7 +5,7 @@ import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import type { Table } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyMap, logitMap } from './apply.js';
-import { readFinalLinear } from './fc.js';
+import { readFinalLinear } from '@cnnpipe/core';
 import { activations, numpyLstsq, rng, tempDir } from './test-support/fixtures.js';
 
 const N = 600;

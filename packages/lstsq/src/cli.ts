@@ -14,7 +14,7 @@ import {
 import { Field, FixedSizeList, Float32, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
 import { basename } from 'node:path';
 import { applyMap, logitMap, mappedColumn } from './apply.js';
-import { readFinalLinear } from './fc.js';
+import { readFinalLinear } from '@cnnpipe/core';
 import { accumulate } from './fit.js';
 import { addGram, naiveMap, solveGram, type AffineMap, type Gram } from './normal.js';
 import { MAP_META, featureColumn, gramBatch, mapBatch, modelName, readGrams, readMap, splitSpec } from './tables.js';

@@ -22,6 +22,13 @@ describe('scale-out: shards merge into exactly the unsharded result', () => {
       }),
     );
     const merged = await runBin('concat', shards);
+    // The concatenated shards hold exactly the unsharded rows (in shard order).
+    const byImage = (bytes: Buffer) =>
+      new Map(fromIPC(bytes).toArray().map((r) => [r.image as string, Array.from(r.layer3 as Float32Array)]));
+    const wholeRows = byImage(whole.stdout);
+    const mergedRows = byImage(merged.stdout);
+    expect(mergedRows.size).toBe(2000);
+    for (const [image, values] of wholeRows) expect(mergedRows.get(image), image).toEqual(values);
     const topWhole = await runBin('topk', ['-k', '10'], whole.stdout);
     const topMerged = await runBin('topk', ['-k', '10'], merged.stdout);
     expect(topMerged.code).toBe(0);
@@ -49,5 +56,31 @@ describe('the multi-faceted-neuron study end to end (reduced: one layer, top 20)
     const files = readdirSync(out);
     for (const figure of ['gini-density.png', 'facets-by-layer.png', 'top-images.png', 'neurons.csv']) expect(files).toContain(figure);
     expect(readdirSync(join(out, 'ica')).filter((f) => f.startsWith('block4-')).length).toBe(96);
+  });
+});
+
+describe('the affine-equivalence study end to end (reduced: two models)', () => {
+  it('the logit map reproduces each source model, lstsq stays close, naive is near chance', () => {
+    const out = join(dir, 'affine');
+    const make = spawnSync('make', ['-s', '-j2', '-C', join(repoRoot, 'examples', 'affine-equivalence'), `OUT=${out}`, 'MODELS=vgg resnet'], { encoding: 'utf8' });
+    expect(make.status, make.stderr).toBe(0);
+    const table = (name: string) =>
+      new Map(fromIPC(readFileSync(join(out, `${name}.arrows`))).toArray().map((r) => [`${String(r.source).replace(/\.onnx$/, '')}>${String(r.target).replace(/\.onnx$/, '')}`, r.top1 as number]));
+    const own = table('accuracy-own');
+    const logit = table('accuracy-logit');
+    const lstsq = table('accuracy-lstsq');
+    const naive = table('accuracy-naive');
+    expect(logit.size).toBe(4);
+    for (const a of ['vgg', 'resnet']) {
+      const mine = own.get(`${a}>${a}`)!;
+      expect(mine).toBeGreaterThan(0.9);
+      for (const b of ['vgg', 'resnet']) {
+        expect(logit.get(`${a}>${b}`), `${a}>${b}`).toBe(mine);
+        expect(Math.abs(lstsq.get(`${a}>${b}`)! - mine), `${a}>${b}`).toBeLessThan(0.03);
+        if (a !== b) expect(naive.get(`${a}>${b}`)!).toBeLessThan(0.5);
+      }
+      expect(lstsq.get(`${a}>${a}`)).toBeCloseTo(mine, 3);
+    }
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/Median change off the diagonal: /);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CliError, decodeModel, errorMessage, type onnx } from '@cnnpipe/core';
+import { CliError, errorMessage } from './errors.js';
+import { decodeModel, type onnx } from './onnx-graph.js';
 
 /** A final linear classifier: logits = W x + b, W row-major K x D. */
 export interface Linear {
