@@ -14,7 +14,7 @@ const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const { createSession, ort } = await import('@cnnpipe/core');
 const { planExtraction } = await import(join(root, 'packages/extract/dist/extract.js'));
 const { extractionGraph } = await import(join(root, 'packages/extract/dist/rewrite.js'));
-const { loadImage, resolvePreprocess } = await import(join(root, 'packages/extract/dist/preprocess.js'));
+const { loadImage, resolvePreprocess } = await import('@cnnpipe/core');
 
 const count = Number(process.argv[process.argv.indexOf('--images') + 1]) || 1000;
 const threads = 2;

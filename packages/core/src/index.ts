@@ -11,3 +11,4 @@ export * from './kernels.js';
 export * from './session.js';
 export * from './onnx-graph.js';
 export * from './classifier.js';
+export * from './preprocess.js';

@@ -2,7 +2,7 @@ import { ByteSink, UsageError, parseExecutionProvider, runTool, type CommonArgs 
 import { collectImages, parseClassOrder, shardOf } from './images.js';
 import { listLayers, modelInput, planExtraction, runExtraction } from './extract.js';
 import { loadModel } from './onnx-model.js';
-import { PRESETS, resolvePreprocess } from './preprocess.js';
+import { PRESETS, resolvePreprocess } from '@cnnpipe/core';
 
 interface ExtractArgs extends CommonArgs {
   model: string;

@@ -16,7 +16,7 @@ import {
 import { Schema, type RecordBatch } from 'apache-arrow';
 import type { ImageItem } from './images.js';
 import { loadModel, moduleOutput, moduleScopes, modulePaths, resolveLayer, type LoadedModel } from './onnx-model.js';
-import { loadImage, type Preprocess } from './preprocess.js';
+import { loadImage, type Preprocess } from '@cnnpipe/core';
 import { receptiveFields } from './receptive-field.js';
 import { extractionGraph, outputNames, shapeProbeGraph, type Pool, type Tap } from './rewrite.js';
 

@@ -1,5 +1,4 @@
-import sharp from 'sharp';
-import { CliError, type ReceptiveField } from '@cnnpipe/core';
+import { CliError, loadImage, type ReceptiveField } from '@cnnpipe/core';
 
 /** `cnnpipe.preprocess`: how extract made the network's input (shorter side to `resize`, centre crop `size`). */
 export interface Preprocess {
@@ -36,38 +35,10 @@ export function parsePreprocess(raw: string | undefined, source = 'input'): Prep
  * `resize`, centre crop `size`, normalised by mean/std) into a CHW float32 array.
  * Same steps as packages/extract/src/preprocess.ts `loadImage`.
  */
+/** The image as extract fed it to the model (core's loadImage: same decode, resize, crop, normalisation). */
 export async function loadPreprocessed(path: string, pp: Preprocess): Promise<Float32Array> {
-  let data: Buffer;
-  try {
-    const meta = await sharp(path, { failOn: 'error' }).metadata();
-    const width = meta.autoOrient?.width ?? meta.width;
-    const height = meta.autoOrient?.height ?? meta.height;
-    if (!width || !height) throw new Error('no dimensions');
-    let image = sharp(path, { failOn: 'error', sequentialRead: true }).autoOrient();
-    let [w, h] = [width, height];
-    if (Math.min(width, height) !== pp.resize) {
-      const scale = pp.resize / Math.min(width, height);
-      w = Math.max(pp.size, Math.round(width * scale));
-      h = Math.max(pp.size, Math.round(height * scale));
-      image = image.resize(w, h, { kernel: 'linear', fit: 'fill' });
-    }
-    if (w !== pp.size || h !== pp.size) {
-      image = image.extract({ left: Math.floor((w - pp.size) / 2), top: Math.floor((h - pp.size) / 2), width: pp.size, height: pp.size });
-    }
-    image = pp.channels === 1 ? image.greyscale() : image.removeAlpha().toColourspace('srgb');
-    data = await image.raw().toBuffer();
-  } catch (error) {
-    throw new CliError(`${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const plane = pp.size * pp.size;
-  const channels = data.length / plane;
-  if (channels < pp.channels) throw new CliError(`${path}: decoded ${channels} channels (expected ${pp.channels})`);
-  const out = new Float32Array(pp.channels * plane);
-  for (let c = 0; c < pp.channels; c++) {
-    const m = pp.mean[c]!;
-    const s = pp.std[c]!;
-    for (let p = 0; p < plane; p++) out[c * plane + p] = (data[p * channels + c]! / 255 - m) / s;
-  }
+  const out = new Float32Array(pp.channels * pp.size * pp.size);
+  await loadImage(path, { ...pp, channels: pp.channels as 1 | 3 }, out, 0);
   return out;
 }
 

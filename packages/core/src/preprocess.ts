@@ -2,7 +2,7 @@ import sharp from 'sharp';
 
 // Tiny images dominate the demo; libvips' operation cache only costs there.
 sharp.cache(false);
-import { CliError, UsageError } from '@cnnpipe/core';
+import { CliError, UsageError } from './errors.js';
 
 /** How an image becomes the network's input tensor; written into `cnnpipe.preprocess`. */
 export interface Preprocess {
