@@ -6,20 +6,9 @@ import { montageSvg } from './montage.js';
 import { svgToPng, vegaLiteToSvg } from './render.js';
 import { vennSvg } from './venn.js';
 
-interface PlotArgs extends CommonArgs {
-  x?: string;
-  y?: string;
-  color?: string;
-  facet?: string;
-  label?: string;
-  title?: string;
-  width?: number;
-  height?: number;
+/** The chart options are flags of the same names; the rest are venn/montage/PNG flags. */
+interface PlotArgs extends CommonArgs, ChartOptions {
   scale: number;
-  hist: boolean;
-  bins: number;
-  diverging?: boolean;
-  mid: number;
   names?: string;
   images?: string;
   cell: number;
@@ -32,20 +21,7 @@ type PlotType = (typeof TYPES)[number];
 
 /** Renders one figure as SVG text. */
 export async function renderSvg(type: PlotType, frame: Frame, args: PlotArgs): Promise<string> {
-  const opts: ChartOptions = {
-    x: args.x,
-    y: args.y,
-    color: args.color,
-    facet: args.facet,
-    label: args.label,
-    title: args.title,
-    width: args.width,
-    height: args.height,
-    hist: args.hist,
-    bins: args.bins,
-    diverging: args.diverging,
-    mid: args.mid,
-  };
+  const opts: ChartOptions = args;
   switch (type) {
     case 'bar':
       return vegaLiteToSvg(barSpec(frame, opts));
