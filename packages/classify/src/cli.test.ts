@@ -1,22 +1,14 @@
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeModel, fixedSizeListData, float64Data, int32Data, makeBatch, primitiveValues, utf8Data } from '@cnnpipe/core';
+import { decodeModel, fixedSizeListData, float64Data, int32Data, makeBatch, mulberry32, primitiveValues, utf8Data } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import { Table, tableToIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const zoo = join(repoRoot, 'examples/zoo');
 
-function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rand = mulberry32;
 
 function activationsIPC(x: Float32Array, d: number, labels: Int32Array, meta: Record<string, string> = {}, column = 'features'): Uint8Array {
   const n = labels.length;

@@ -12,3 +12,4 @@ export * from './session.js';
 export * from './onnx-graph.js';
 export * from './classifier.js';
 export * from './preprocess.js';
+export * from './random.js';

@@ -1,4 +1,5 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { mulberry32 } from '@cnnpipe/core';
 
 /** Options of {@link fastICA}; defaults follow scikit-learn's FastICA. */
 export interface FastIcaOptions {
@@ -33,16 +34,9 @@ export interface FastIcaResult {
   converged: boolean;
 }
 
-/** A small deterministic PRNG (mulberry32) with Box-Muller normals. */
+/** Normal draws (Box-Muller) from the seeded mulberry32 generator. */
 export function normalRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   let spare: number | undefined;
   return () => {
     if (spare !== undefined) {

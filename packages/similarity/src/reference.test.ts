@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixedSizeListData, int32Data, makeBatch, META, utf8Data } from '@cnnpipe/core';
+import { fixedSizeListData, int32Data, makeBatch, META, mulberry32, utf8Data } from '@cnnpipe/core';
 import { fromIPC, runBin } from '@cnnpipe/core/testing';
 import { Table, tableToIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
@@ -20,17 +20,6 @@ const layerSpecs: [string, number][] = [
   ['conv', 12],
   ['fc', 8],
 ];
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = mulberry32(42);
 const labels = Int32Array.from({ length: rows }, () => Math.floor(random() * classes.length));

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixedSizeListData, int32Data, makeBatch, utf8Data } from '@cnnpipe/core';
+import { fixedSizeListData, int32Data, makeBatch, mulberry32, utf8Data } from '@cnnpipe/core';
 import { tableToIPC, Table } from 'apache-arrow';
 
 export function tempDir(): string {
@@ -11,14 +11,7 @@ export function tempDir(): string {
 
 /** A deterministic PRNG (mulberry32) with normal draws. */
 export function rng(seed: number) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   const normal = () => Math.sqrt(-2 * Math.log(uniform() + 1e-300)) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }

@@ -1,4 +1,4 @@
-import { fixedSizeListData, int32Data, makeBatch, META, utf8Data } from '@cnnpipe/core';
+import { fixedSizeListData, int32Data, makeBatch, META, mulberry32, utf8Data } from '@cnnpipe/core';
 import { Table, tableToIPC } from 'apache-arrow';
 
 export interface ActivationLayer {
@@ -42,14 +42,5 @@ export function activationsIPC(
   return tableToIPC(new Table(batches), 'stream');
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the fixtures use (core's mulberry32). */
+export const rng = mulberry32;
