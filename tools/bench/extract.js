@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const { createSession, ort } = await import('@cnnpipe/core');
 const { planExtraction } = await import(join(root, 'packages/extract/dist/extract.js'));
+const { loadModel } = await import(join(root, 'packages/extract/dist/onnx-model.js'));
 const { extractionGraph } = await import(join(root, 'packages/extract/dist/rewrite.js'));
 const { loadImage, resolvePreprocess } = await import('@cnnpipe/core');
 
@@ -32,7 +33,7 @@ function images(n) {
 }
 
 async function rawOnnxruntime(modelPath, layers, pp, paths, batch) {
-  const plan = await planExtraction(modelPath, layers, { pool: 'mean', argmax: false, logits: false, size: pp.size });
+  const plan = await planExtraction(loadModel(modelPath), layers, { pool: 'mean', argmax: false, logits: false, size: pp.size });
   const { session } = await createSession(extractionGraph(plan.model, plan.taps, plan), { intraOpThreads: threads });
   const per = pp.channels * pp.size * pp.size;
   const pixels = new Float32Array(paths.length * per);

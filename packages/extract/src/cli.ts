@@ -87,7 +87,7 @@ export function main(argv?: string[]): Promise<void> {
         const model = loadModel(args.model);
         const input = modelInput(model);
         const preprocess = resolvePreprocess(input.channels, args, input.size);
-        const plan = await planExtraction(args.model, layers, { ...args, size: preprocess.size });
+        const plan = await planExtraction(model, layers, { ...args, size: preprocess.size });
         const set = collectImages(inputs, args.classes ? parseClassOrder(args.classes) : undefined);
         const images = shardOf(set.items, args.shard);
         const progress = ctx.progress('images', images.length, 'images');

@@ -15,7 +15,7 @@ import {
 } from '@cnnpipe/core';
 import { Schema, type RecordBatch } from 'apache-arrow';
 import type { ImageItem } from './images.js';
-import { loadModel, moduleOutput, moduleScopes, modulePaths, resolveLayer, type LoadedModel } from './onnx-model.js';
+import { moduleOutput, moduleScopes, modulePaths, resolveLayer, type LoadedModel } from './onnx-model.js';
 import { loadImage, type Preprocess } from '@cnnpipe/core';
 import { receptiveFields } from './receptive-field.js';
 import { extractionGraph, outputNames, shapeProbeGraph, type Pool, type Tap } from './rewrite.js';
@@ -77,11 +77,10 @@ export interface ExtractPlan {
 
 /** Resolves `--layer` names to tensors, learns their shapes and receptive fields. */
 export async function planExtraction(
-  modelPath: string,
+  model: LoadedModel,
   layerNames: string[],
   options: { pool: Pool; argmax: boolean; logits: boolean; size?: number },
 ): Promise<ExtractPlan> {
-  const model = loadModel(modelPath);
   const input = modelInput(model);
   const duplicate = layerNames.find((n, i) => layerNames.indexOf(n) !== i);
   if (duplicate) throw new CliError(`--layer ${duplicate} is given twice`);
