@@ -1,4 +1,6 @@
 import type { Schema } from 'apache-arrow';
+import { CliError } from './errors.js';
+import type { Preprocess } from './preprocess.js';
 
 /** Schema metadata keys of the design; every tool passes these on from input to output. */
 export const META = {
@@ -72,4 +74,37 @@ export function layersOf(schema: Schema): LayerInfo[] | undefined {
 /** The table kind a schema declares, if any. */
 export function kindOf(schema: Schema): string | undefined {
   return schema.metadata.get(META.kind);
+}
+
+/**
+ * Parses and checks `cnnpipe.preprocess` (how extract made the network's input: shorter
+ * side to `resize`, centre crop `size`, normalised by mean/std); `source` names the input.
+ */
+export function parsePreprocess(raw: string | undefined, source = 'input'): Preprocess {
+  if (raw === undefined) {
+    throw new CliError(`${source}: no cnnpipe.preprocess metadata (expected the JSON {resize,size,channels,mean,std} that extract writes)`);
+  }
+  let value: Partial<Preprocess>;
+  try {
+    value = JSON.parse(raw) as Partial<Preprocess>;
+  } catch {
+    throw new CliError(`${source}: cnnpipe.preprocess is not JSON (expected {resize,size,channels,mean,std})`);
+  }
+  const { resize, size, channels, mean, std } = value;
+  const ok =
+    typeof resize === 'number' && typeof size === 'number' && size > 0 && resize >= size &&
+    (channels === 1 || channels === 3) &&
+    Array.isArray(mean) && Array.isArray(std) && mean.length === channels && std.length === channels &&
+    std.every((s) => typeof s === 'number' && s !== 0) && mean.every((m) => typeof m === 'number');
+  if (!ok) throw new CliError(`${source}: cnnpipe.preprocess ${raw} is malformed (expected {resize,size,channels:1|3,mean[C],std[C]})`);
+  return { resize: resize!, size: size!, channels: channels!, mean: mean!, std: std! };
+}
+
+/** Top-left input pixel (row, col) of the receptive field of feature cell `argmax` (flat h*W+w). */
+export function patchOrigin(argmax: number, layerWidth: number, rf: ReceptiveField): { top: number; left: number } {
+  const h = Math.floor(argmax / layerWidth);
+  const w = argmax % layerWidth;
+  // Centre in input pixels is offset + cell*stride; the patch spans size pixels around it.
+  const start = (cell: number) => Math.floor(rf.offset + cell * rf.stride - (rf.size - 1) / 2 + 0.5);
+  return { top: start(h), left: start(w) };
 }

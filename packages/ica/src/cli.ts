@@ -11,6 +11,7 @@ import {
   listData,
   makeBatch,
   openArrow,
+  parsePreprocess,
   passMetadata,
   primitiveValues,
   runTool,
@@ -18,11 +19,12 @@ import {
   utf8Data,
   type CommonArgs,
   type LayerInfo,
+  type Preprocess,
 } from '@cnnpipe/core';
 import { Schema, type RecordBatch } from 'apache-arrow';
 import { neuronComponents, type ChannelMode } from './components.js';
 import { montagePng } from './montage.js';
-import { ImageCache, cropPatch, parsePreprocess, type Preprocess } from './patches.js';
+import { ImageCache, cropPatch } from './patches.js';
 
 interface IcaArgs extends CommonArgs {
   components: number;

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { Preprocess } from './patches.js';
+import type { Preprocess } from '@cnnpipe/core';
 
 /** A component min-max scaled to 0..255 (a constant component is mid-gray). */
 export function toUint8(values: Float32Array): Uint8Array {
