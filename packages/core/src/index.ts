@@ -13,3 +13,4 @@ export * from './onnx-graph.js';
 export * from './classifier.js';
 export * from './preprocess.js';
 export * from './random.js';
+export * from './pixels.js';
