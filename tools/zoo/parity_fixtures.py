@@ -42,6 +42,41 @@ def module(model, path):
     return model
 
 
+def hooked_forward(model, x, layers):
+    """The model's output on x and, by forward hooks, each named module's output."""
+    seen = {}
+    # clone: an in-place op later in the forward pass (ReLU(inplace=True)) must not change a recorded map.
+    hooks = [module(model, l).register_forward_hook(lambda _m, _i, out, l=l: seen.__setitem__(l, out.detach().clone()))
+             for l in layers]
+    with torch.no_grad():
+        out = model(x)
+    for h in hooks:
+        h.remove()
+    return out, seen
+
+
+def layer_reference(out):
+    """What extract returns for a tapped tensor: per channel of a [N,C,H,W] map the mean, the flat
+    argmax h*W+w and the gap between the two largest cells; a [N,C] vector as it is."""
+    if out.dim() == 2:
+        return {"mean": out.tolist()}
+    maps = out.flatten(2)  # N, C, H*W
+    top2 = maps.topk(min(2, maps.shape[2]), dim=2).values
+    gap = (top2[..., 0] - top2[..., -1]) if maps.shape[2] > 1 else torch.ones_like(top2[..., 0])
+    return {
+        "mean": maps.mean(2).tolist(),
+        "argmax": maps.argmax(2).tolist(),
+        # Where the top two cells differ by less than this, float rounding may pick either.
+        "argmax_margin": gap.tolist(),
+    }
+
+
+def export(model, x, path):
+    """Exported as the zoo is: opset 13, dynamic batch, constant folding (Conv+BN folded)."""
+    torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["logits"],
+                      dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, do_constant_folding=True)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -58,27 +93,11 @@ def main():
                 m.bias.data.uniform_(-0.2, 0.2)
         model.eval()
         layers = models.tap_layers(family, model)
-        seen = {}
-        hooks = [module(model, l).register_forward_hook(lambda _m, _i, out, l=l: seen.__setitem__(l, out.detach()))
-                 for l in layers]
-        with torch.no_grad():
-            model(x)
-        for h in hooks:
-            h.remove()
+        _, seen = hooked_forward(model, x, layers)
         path = os.path.join(OUT, f"{family}.onnx")
-        torch.onnx.export(model, x[:1], path, opset_version=13, input_names=["input"], output_names=["logits"],
-                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}}, do_constant_folding=True)
-        fixture = {"family": family, "model": f"{family}.onnx", "images": names, "layers": {}}
-        for l in layers:
-            maps = seen[l].flatten(2)  # N, C, H*W
-            top2 = maps.topk(min(2, maps.shape[2]), dim=2).values
-            gap = (top2[..., 0] - top2[..., -1]) if maps.shape[2] > 1 else torch.ones_like(top2[..., 0])
-            fixture["layers"][l] = {
-                "mean": maps.mean(2).tolist(),
-                "argmax": maps.argmax(2).tolist(),
-                # Where the top two cells differ by less than this, float rounding may pick either.
-                "argmax_margin": gap.tolist(),
-            }
+        export(model, x[:1], path)
+        fixture = {"family": family, "model": f"{family}.onnx", "images": names,
+                   "layers": {l: layer_reference(seen[l]) for l in layers}}
         with open(os.path.join(OUT, f"{family}.json"), "w") as f:
             json.dump(fixture, f)
         print(family, os.path.getsize(path), "bytes", len(layers), "layers")
