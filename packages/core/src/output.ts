@@ -1,21 +1,44 @@
-import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AsyncByteQueue, RecordBatch, RecordBatchStreamWriter, Schema, type Table } from 'apache-arrow';
 import { CliError, errorMessage } from './errors.js';
 import type { Metadata } from './metadata.js';
 
-/** Temporary files in flight; removed on error, Ctrl-C or SIGTERM so nothing half-written stays. */
+/** Temporary files and folders in flight; removed on error, Ctrl-C or SIGTERM so nothing half-written stays. */
 const pendingTemps = new Set<string>();
 
 export function removePendingOutputs(): void {
-  for (const temp of pendingTemps) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      /* already gone */
-    }
-  }
+  for (const temp of pendingTemps) rmSync(temp, { recursive: true, force: true });
   pendingTemps.clear();
+}
+
+/**
+ * An output folder (a web site, a set of figures) built in a temporary folder beside it
+ * and put in place by `commit()`, replacing what was there; nothing half-built is left on
+ * error or Ctrl-C.
+ */
+export class DirectorySink {
+  /** Where to write until `commit()`. */
+  readonly temp: string;
+
+  constructor(readonly path: string) {
+    const parent = dirname(path);
+    if (!existsSync(parent)) throw new CliError(`${path}: the folder ${parent} does not exist`);
+    if (existsSync(path) && !statSync(path).isDirectory()) throw new CliError(`${path}: exists and is not a folder`);
+    this.temp = join(parent, `.${basename(path)}.${process.pid}.tmp`);
+    rmSync(this.temp, { recursive: true, force: true });
+    mkdirSync(this.temp);
+    pendingTemps.add(this.temp);
+  }
+
+  commit(): void {
+    const old = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.old`);
+    const replacing = existsSync(this.path);
+    if (replacing) renameSync(this.path, old);
+    renameSync(this.temp, this.path);
+    pendingTemps.delete(this.temp);
+    if (replacing) rmSync(old, { recursive: true, force: true });
+  }
 }
 
 function isSpecialFile(path: string): boolean {

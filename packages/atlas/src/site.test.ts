@@ -1,0 +1,181 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { denormalise, loadImage } from '@cnnpipe/core';
+import { fromIPC, runBin } from '@cnnpipe/core/testing';
+import sharp from 'sharp';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAtlasData } from './data.js';
+import { buildSiteModel } from './site-model.js';
+import { brokenImages, launchChromium, serveFolder, watchProblems } from './test-support/browser.js';
+import { atlasArgs, studyTables, type StudyTables } from './test-support/tables.js';
+
+const K = 40;
+let tables: StudyTables;
+let site: string;
+let built: Awaited<ReturnType<typeof runBin>>;
+
+beforeAll(async () => {
+  tables = await studyTables(K, ['block2', 'block3']);
+  site = join(tables.dir, 'site');
+  built = await runBin('atlas', atlasArgs(tables, site));
+}, 180_000);
+
+function rowsOf(path: string): Record<string, unknown>[] {
+  return fromIPC(readFileSync(path)).toArray().map((r) => r.toJSON() as Record<string, unknown>);
+}
+
+describe('atlas builds a site from a study\'s tables', () => {
+  it('writes an index, a page per layer and per neuron, and a few sprite sheets', () => {
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(/wrote .*2 layers, 96 neurons/);
+    expect(existsSync(join(site, 'index.html'))).toBe(true);
+    expect(readdirSync(join(site, 'block2')).filter((f) => /^\d+\.html$/.test(f))).toHaveLength(32);
+    expect(readdirSync(join(site, 'block3')).filter((f) => /^\d+\.html$/.test(f))).toHaveLength(64);
+    // 96 neurons x 40 images are drawn from a few sheets, not thousands of files.
+    const sheets = readdirSync(join(site, 'img'));
+    expect(sheets.filter((f) => f.startsWith('images-'))).toEqual(['images-0.png']);
+    expect(sheets.filter((f) => f.startsWith('components-')).sort()).toEqual(['components-block2-0.png', 'components-block3-0.png']);
+    expect(readdirSync(tables.dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('draws each thumbnail with exactly the pixels the network saw', async () => {
+    const data = await readAtlasData(tables);
+    const model = buildSiteModel(data, { top: K });
+    const { layout, paths } = model.images;
+    const sheet = await sharp(join(site, 'img', 'images-0.png')).raw().toBuffer({ resolveWithObject: true });
+    expect(sheet.info.width).toBe(layout.width);
+    const pp = data.preprocess;
+    for (const i of [0, 1, Math.floor(paths.length / 2), paths.length - 1]) {
+      const input = new Float32Array(pp.size * pp.size);
+      await loadImage(paths[i]!, pp, input, 0);
+      const expected = denormalise(input, 1, pp);
+      const { x, y } = layout.slot(i);
+      for (let r = 0; r < pp.size; r++) {
+        for (let c = 0; c < pp.size; c++) {
+          expect(sheet.data[((y + r) * layout.width + x + c) * sheet.info.channels]).toBe(expected[r * pp.size + c]);
+        }
+      }
+    }
+  });
+
+  it('summarises each layer as sparsity and similarity --summary do', async () => {
+    const stats = rowsOf(tables.stats);
+    const summary = await runBin('similarity', ['--summary', tables.cof]);
+    const pearson = new Map(fromIPC(summary.stdout).toArray().map((r) => [r.layer as string, r.mean_pearson as number]));
+    const index = readFileSync(join(site, 'index.html'), 'utf8');
+    for (const layer of ['block2', 'block3']) {
+      const sf = stats.filter((r) => r.layer === layer && r.facet === 'SF').length;
+      const mf = stats.filter((r) => r.layer === layer && r.facet === 'MF').length;
+      const row = index.slice(index.indexOf(`href="${layer}/index.html"`)).split('</tr>')[0]!;
+      const cells = [...row.matchAll(/<td>([^<]*)<\/td>/g)].map((m) => m[1]);
+      // shape, receptive field, neurons, SF, MF, mean Pearson
+      expect(cells.slice(2, 6)).toEqual([String(sf + mf), String(sf), String(mf), String(Number(pearson.get(layer)!.toFixed(3)))]);
+    }
+  });
+
+  it('keeps the old site and leaves nothing behind when a table is wrong', async () => {
+    const out = join(tables.dir, 'kept');
+    mkdirSync(out);
+    writeFileSync(join(out, 'marker'), 'old site');
+    const r = await runBin('atlas', atlasArgs({ ...tables, cof: tables.stats }, out));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/atlas: error: --cof .*stats\.arrows.*cof/);
+    expect(readdirSync(out)).toEqual(['marker']);
+    expect(readdirSync(tables.dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('explains a missing table flag and a bad --top as usage errors', async () => {
+    const missing = await runBin('atlas', ['--cof', tables.cof, '--stats', tables.stats, '-o', join(tables.dir, 'x')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/topk/);
+    const top = await runBin('atlas', [...atlasArgs(tables, join(tables.dir, 'x')), '--top', '0']);
+    expect(top.code).toBe(2);
+    expect(top.stderr).toMatch(/--top must be a positive integer/);
+    expect(existsSync(join(tables.dir, 'x'))).toBe(false);
+  });
+});
+
+describe('the site in a real browser (Debian chromium, playwright-core)', () => {
+  let browser: Browser;
+  let server: Awaited<ReturnType<typeof serveFolder>>;
+  const shots = process.env.ATLAS_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'atlas-shots-'));
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    server = await serveFolder(site);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('browses index → layer → neuron with every image loaded, sorting and filtering, and no errors', async () => {
+    const stats = rowsOf(tables.stats).filter((r) => r.layer === 'block3');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+
+    await page.goto(server.url);
+    expect(await page.locator('table.layers tbody tr').count()).toBe(2);
+    expect(await brokenImages(page)).toEqual([]);
+    await page.screenshot({ path: join(shots, 'atlas-index.png'), fullPage: true });
+
+    await page.click('a.layer:text("block3")');
+    await page.waitForURL(/block3\/index\.html/);
+    const cards = page.locator('#cards .card');
+    expect(await cards.count()).toBe(64);
+    expect(await brokenImages(page)).toEqual([]);
+
+    await page.selectOption('#sort', 'gini');
+    const gini = await page.locator('#cards .card:not([hidden])').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.gini)));
+    expect(gini).toHaveLength(64);
+    expect(gini).toEqual([...gini].sort((a, b) => b - a));
+    expect(gini[0]).toBeCloseTo(Math.max(...stats.map((r) => r.gini as number)), 12);
+
+    await page.selectOption('#facet', 'SF');
+    const sf = stats.filter((r) => r.facet === 'SF').length;
+    expect(await page.locator('#cards .card:not([hidden])').count()).toBe(sf);
+    expect(await page.locator('#shown').textContent()).toBe(`${sf} of 64 neurons`);
+    await page.screenshot({ path: join(shots, 'atlas-layer.png'), fullPage: false });
+
+    const first = page.locator('#cards .card:not([hidden])').first();
+    const neuron = Number(await first.getAttribute('data-neuron'));
+    await first.click();
+    await page.waitForURL(new RegExp(`block3/${neuron}\\.html`));
+    expect(await page.locator('.tops figure').count()).toBe(K);
+    expect(await page.locator('.tops .rf').count()).toBe(K);
+    expect(await page.locator('.components img').count()).toBe(4);
+    const cof = rowsOf(tables.cof).find((r) => r.layer === 'block3' && r.neuron === neuron)!;
+    const nonzero = (cof.counts as ArrayLike<number>) ? Array.from(cof.counts as ArrayLike<number>).filter((c) => c > 0).length : 0;
+    expect(await page.locator('svg.hist rect').count()).toBe(nonzero);
+    expect(await brokenImages(page)).toEqual([]);
+    await page.screenshot({ path: join(shots, 'atlas-neuron.png'), fullPage: false });
+
+    const similar = page.locator('.similar a').first();
+    const target = await similar.getAttribute('href');
+    await similar.click();
+    await page.waitForURL(new RegExp(`block3/${target!.replace('.', '\\.')}$`));
+
+    // Back to the layer: the sort and filter come back from the URL.
+    await page.goBack();
+    await page.goBack();
+    await page.waitForURL(/block3\/index\.html/);
+    expect(await page.locator('#sort').inputValue()).toBe('gini');
+    expect(await page.locator('#cards .card:not([hidden])').count()).toBe(sf);
+
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('opens from file:// too', async () => {
+    const page = await browser.newPage();
+    const problems = watchProblems(page);
+    await page.goto(pathToFileURL(join(site, 'block2', '0.html')).href);
+    expect(await page.locator('.tops figure').count()).toBe(K);
+    expect(await brokenImages(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,76 @@
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ToolContext } from '@cnnpipe/core';
+import { componentSheet, imageSheet, indexPage, layerPage, neuronPage } from './pages.js';
+import type { SiteModel } from './site-model.js';
+import { renderSheets } from './sprites.js';
+import { componentTile, imageTile, missingTile } from './tiles.js';
+
+const ASSETS = new URL('../assets/', import.meta.url);
+const MAX_WARNINGS = 5;
+
+export interface WriteOptions {
+  /** Folder that relative image paths in the topk table are relative to. */
+  images?: string;
+}
+
+/** Writes the site into `dir` (an empty folder): pages, style, script and sprite sheets. */
+export async function writeSite(site: SiteModel, dir: string, options: WriteOptions, ctx: Pick<ToolContext, 'progress' | 'warn'>): Promise<{ files: number; missing: number }> {
+  let files = 0;
+  const write = (path: string, content: string | Buffer) => {
+    writeFileSync(join(dir, path), content);
+    files++;
+  };
+  mkdirSync(join(dir, 'img'));
+  for (const asset of ['atlas.css', 'atlas.js']) {
+    copyFileSync(new URL(asset, ASSETS), join(dir, asset));
+    files++;
+  }
+
+  const { data } = site;
+  const pp = data.preprocess;
+  const { layout, paths } = site.images;
+  const pathOf = (image: string) => (isAbsolute(image) || !options.images ? image : resolve(options.images, image));
+  const progress = ctx.progress('thumbnails', paths.length, 'images');
+  let missing = 0;
+  await renderSheets(
+    layout,
+    paths.length,
+    pp.channels,
+    async (i) => {
+      progress.tick(1);
+      try {
+        return await imageTile(pathOf(paths[i]!), pp, layout.tile);
+      } catch (error) {
+        if (missing++ < MAX_WARNINGS) ctx.warn(`${error instanceof Error ? error.message : String(error)}; drawn gray`);
+        return missingTile(layout.tile);
+      }
+    },
+    (sheet, png) => write(imageSheet(sheet), png),
+  );
+  progress.finish();
+  if (missing > MAX_WARNINGS) ctx.warn(`${missing} images in all could not be read (use --images ROOT if the topk table holds relative paths)`);
+
+  for (const layer of data.layers) {
+    const sprites = site.components.get(layer.name);
+    if (!sprites) continue;
+    const tiles = layer.neurons.flatMap((n) => n.components);
+    const channels = tiles.some((t) => t.channels === 3) ? 3 : 1;
+    const slug = site.slugs.get(layer.name)!;
+    await renderSheets(sprites.layout, sprites.count, channels, (i) => componentTile(tiles[i]!, sprites.layout.tile), (sheet, png) => write(componentSheet(slug, sheet), png));
+  }
+
+  write('index.html', indexPage(site));
+  const pages = ctx.progress('pages', data.layers.reduce((a, l) => a + l.neurons.length, 0), 'pages');
+  for (const layer of data.layers) {
+    const slug = site.slugs.get(layer.name)!;
+    mkdirSync(join(dir, slug));
+    write(join(slug, 'index.html'), layerPage(site, layer));
+    layer.neurons.forEach((n, i) => {
+      write(join(slug, `${n.neuron}.html`), neuronPage(site, layer, n, i));
+      pages.tick(1);
+    });
+  }
+  pages.finish();
+  return { files, missing };
+}
