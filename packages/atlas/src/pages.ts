@@ -57,7 +57,7 @@ function topPatch(site: SiteModel, root: string, layer: Layer, n: Neuron, displa
 function conceptText(site: SiteModel, n: Neuron): { name: string; text: string } {
   const c = conceptOf(n, site.data.classes);
   if (!c) return { name: '', text: '—' };
-  return { name: c.name, text: c.source === 'cof' ? `${c.name} ${percent(c.score)}` : `${c.name} ${fmt(c.score, 2)}` };
+  return { name: c.name, text: c.source === 'cof' ? `${c.name} ${percent(c.score)}` : `${c.name} · ${Number.isFinite(c.score) ? c.score.toFixed(2) : '—'}` };
 }
 
 function neuronCard(site: SiteModel, layer: Layer, n: Neuron): Raw {

@@ -39,10 +39,19 @@ export class Progress {
       const width = 24;
       const filled = Math.round(fraction * width);
       const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
-      line = `${this.label} [${bar}] ${this.done}/${this.total} ${speed}`;
+      const eta = rate > 0 && this.done < this.total ? ` ETA ${formatDuration((this.total - this.done) / rate)}` : '';
+      line = `${this.label} [${bar}] ${this.done}/${this.total} ${speed}${eta}`;
     } else {
       line = `${this.label} ${this.done} ${this.unit} ${speed}`;
     }
     process.stderr.write(`\r${line}\x1b[K`);
   }
+}
+
+/** Seconds as people read a wait: 45s, 3m05s, 2h07m. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
