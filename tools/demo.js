@@ -26,3 +26,6 @@ for (const [name, folder] of studies) {
   done.push(`  out/${folder}/results.md  (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 console.log(`\nResults:\n${done.join('\n')}`);
+if (existsSync(join(root, 'out/multifaceted-neurons/atlas/index.html'))) {
+  console.log('\nBrowse the VGG model neuron by neuron: open out/multifaceted-neurons/atlas/index.html');
+}

@@ -37,7 +37,7 @@ for (const [layer, l] of layers) {
   const s = pearson.get(layer);
   console.log(`| ${layer} | ${l.n} | ${l.sf} | ${l.mf} | ${f(l.gini / l.n)} | ${f(l.flat / l.n)} | ${f(l.mfDeg / l.mfN)} | ${f(s?.mean_pearson)} | ${f(s?.mean_euclidean)} |`);
 }
-console.log('\nPer-neuron statistics: [neurons.csv](neurons.csv).\n');
+console.log('\nPer-neuron statistics: [neurons.csv](neurons.csv). Browse every neuron in the atlas: [atlas/index.html](atlas/index.html).\n');
 // The most single- and most multi-faceted neuron of each layer, with its ICA montage.
 const byLayer = new Map();
 for (const row of stats) if (row.mf !== null && Number.isFinite(row.mf)) (byLayer.get(row.layer) ?? byLayer.set(row.layer, []).get(row.layer)).push(row);

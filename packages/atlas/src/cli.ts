@@ -65,8 +65,9 @@ export function main(argv?: string[]): Promise<void> {
         const out = new DirectorySink(args.output!.replace(/\/+$/, '') || args.output!);
         const { files, missing } = await writeSite(site, out.temp, { images: args.images }, ctx);
         out.commit();
+        // Quiet on success like the other tools, unless the user watches progress.
         const neurons = data.layers.reduce((a, l) => a + l.neurons.length, 0);
-        ctx.info(`wrote ${args.output}: ${data.layers.length} layers, ${neurons} neurons, ${site.images.paths.length} images, ${files} files${missing ? `, ${missing} images unreadable` : ''}`);
+        if (args.progress) ctx.info(`wrote ${args.output}: ${data.layers.length} layers, ${neurons} neurons, ${site.images.paths.length} images, ${files} files${missing ? `, ${missing} images unreadable` : ''}`);
       },
     },
     argv,

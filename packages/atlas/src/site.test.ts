@@ -20,7 +20,7 @@ let built: Awaited<ReturnType<typeof runBin>>;
 beforeAll(async () => {
   tables = await studyTables(K, ['block2', 'block3']);
   site = join(tables.dir, 'site');
-  built = await runBin('atlas', atlasArgs(tables, site));
+  built = await runBin('atlas', [...atlasArgs(tables, site), '--progress']);
 }, 180_000);
 
 function rowsOf(path: string): Record<string, unknown>[] {

@@ -56,6 +56,9 @@ describe('the multi-faceted-neuron study end to end (reduced: one layer, top 20)
     const files = readdirSync(out);
     for (const figure of ['gini-density.png', 'facets-by-layer.png', 'top-images.png', 'neurons.csv']) expect(files).toContain(figure);
     expect(readdirSync(join(out, 'ica')).filter((f) => f.startsWith('block4-')).length).toBe(96);
+    // The atlas: a page per neuron, linked from results.md.
+    expect(readdirSync(join(out, 'atlas', 'block4')).filter((f) => /^\d+\.html$/.test(f)).length).toBe(96);
+    expect(results).toContain('[atlas/index.html](atlas/index.html)');
   });
 });
 
