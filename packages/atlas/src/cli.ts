@@ -31,12 +31,13 @@ export function main(argv?: string[]): Promise<void> {
         'or any static server; it is built in a temporary folder and replaces SITE only when complete.',
       writesOutput: false,
       examples: [
+        ['examples/multifaceted-neurons/run.sh', 'from the repository: the demo study on the zoo VGG, ending with its atlas in out/multifaceted-neurons/atlas/index.html'],
         [
           'atlas --topk topk.arrows --cof cof.arrows --stats stats.arrows --components components.arrows --similarity similarity.arrows -o site/',
           'the site of a multi-faceted-neuron study (examples/multifaceted-neurons makes these tables); open site/index.html',
         ],
         ['topk -k 100 acts.arrows -o topk.arrows && cof topk.arrows -o cof.arrows && sparsity cof.arrows -o stats.arrows && atlas --topk topk.arrows --cof cof.arrows --stats stats.arrows -o site/', 'the smallest site, from activations'],
-        ['atlas ... --concepts descriptions.arrows -o site/', 'label neurons with CLIP-Dissect concepts (csv --to-arrow --kind concepts descriptions.csv)'],
+        ['csv --to-arrow --kind concepts descriptions.csv -o concepts.arrows && atlas ... --concepts concepts.arrows -o site/', 'label neurons with CLIP-Dissect concepts instead of their dominant class'],
       ],
       options: (y) =>
         y

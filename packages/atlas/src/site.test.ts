@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { denormalise, loadImage } from '@cnnpipe/core';
-import { fromIPC, runBin } from '@cnnpipe/core/testing';
+import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,30 @@ describe('atlas builds a site from a study\'s tables', () => {
     expect(r.stderr).toMatch(/atlas: error: --cof .*stats\.arrows.*cof/);
     expect(readdirSync(out)).toEqual(['marker']);
     expect(readdirSync(tables.dir).filter((f) => f.includes('.tmp'))).toEqual([]);
+  });
+
+  it('finds images by relative path with --images, and draws unreadable ones gray with a warning', async () => {
+    const data = join(repoRoot, 'examples/data');
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-relative-'));
+    const acts = await runBin('extract', ['--model', join(repoRoot, 'examples/zoo/vgg.onnx'), '--layer', 'block2', '--argmax', 'fashion-mnist/test', '-o', join(dir, 'acts.arrows')], undefined, data);
+    expect(acts.code, acts.stderr).toBe(0);
+    for (const [tool, args, out] of [
+      ['topk', ['-k', '3', 'acts.arrows'], 'topk.arrows'],
+      ['cof', ['topk.arrows'], 'cof.arrows'],
+      ['sparsity', ['cof.arrows'], 'stats.arrows'],
+    ] as const) {
+      const r = await runBin(tool, [...args, '-o', out], undefined, dir);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const flags = ['--topk', 'topk.arrows', '--cof', 'cof.arrows', '--stats', 'stats.arrows'];
+    const found = await runBin('atlas', [...flags, '--images', data, '-o', 'site'], undefined, dir);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stderr).toBe('');
+    const lost = await runBin('atlas', [...flags, '-o', 'site2'], undefined, dir);
+    expect(lost.code).toBe(0);
+    expect(lost.stderr).toMatch(/warning: fashion-mnist\/test\/[a-z-]+\/\d+\.png: cannot decode image.*drawn gray/);
+    expect(lost.stderr).toMatch(/use --images ROOT/);
+    expect(existsSync(join(dir, 'site2', 'block2', '31.html'))).toBe(true);
   });
 
   it('explains a missing table flag and a bad --top as usage errors', async () => {
