@@ -37,6 +37,10 @@ export function main(argv?: string[]): Promise<void> {
         'the graph, so full feature maps never reach JavaScript. INPUT: image files, folders in ImageFolder ' +
         'layout (class = sub-folder, sorted by name, unless --classes fixes the order), or @list.txt ' +
         '(path[,class] per line). Receptive fields of the layers go into the cnnpipe.layers metadata.',
+      epilogue:
+        'Note: torch.onnx.export folds each BatchNorm into the Conv before it, so tapping such a Conv ' +
+        '(layer1.0.conv1) gives its output after BatchNorm; a forward hook on the Conv would see it before. ' +
+        'Tap the block (layer1.0) or the ReLU after it to compare with hooks.',
       examples: [
         [
           'extract --model examples/zoo/resnet.onnx --layer layer2 --layer layer4 --argmax examples/data/fashion-mnist/test | show',
