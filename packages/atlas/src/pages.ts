@@ -1,5 +1,6 @@
 import type { Layer, Neuron, TopImage } from './data.js';
 import { patchRegion, receptiveBox, spriteView, type Region } from './geometry.js';
+import type { TileRef } from './image-sheets.js';
 import { fmt, html, page, percent, type Raw } from './html.js';
 import { topImages, type SiteModel } from './site-model.js';
 import { conceptOf, mostSimilar } from './summary.js';
@@ -10,7 +11,6 @@ const TOP = 112;
 const COMPONENT = 72;
 const SIMILAR = 64;
 
-export const imageSheet = (sheet: number) => `img/images-${sheet}.png`;
 export const componentSheet = (slug: string, sheet: number) => `img/components-${slug}-${sheet}.png`;
 
 interface ThumbnailOptions {
@@ -22,9 +22,8 @@ interface ThumbnailOptions {
 }
 
 /** A tile of the image sheets in a square viewport, optionally zoomed to `region`, with the receptive field boxed. */
-function thumbnail(site: SiteModel, root: string, image: string, display: number, options: ThumbnailOptions): Raw {
-  const { layout, index } = site.images;
-  const slot = layout.slot(index.get(image) ?? 0);
+function thumbnail(site: SiteModel, root: string, tile: TileRef, display: number, options: ThumbnailOptions): Raw {
+  const { layout, slot } = tile;
   const v = spriteView(layout, slot, display, options.region);
   let box: Raw | string = '';
   if (options.box) {
@@ -32,15 +31,16 @@ function thumbnail(site: SiteModel, root: string, image: string, display: number
     const size = options.styled ? '' : `;width:${fmt(options.box.size * s, 1)}px;height:${fmt(options.box.size * s, 1)}px`;
     box = html`<i class="rf" style="left:${fmt(options.box.left * s, 1)}px;top:${fmt(options.box.top * s, 1)}px${size}"></i>`;
   }
-  const img = html`<img src="${root}${imageSheet(slot.sheet)}" style="${options.styled ? '' : `width:${fmt(v.width, 1)}px;`}left:${fmt(v.left, 1)}px;top:${fmt(v.top, 1)}px" alt="${options.alt}">`;
+  const img = html`<img src="${root}${tile.file}" style="${options.styled ? '' : `width:${fmt(v.width, 1)}px;`}left:${fmt(v.left, 1)}px;top:${fmt(v.top, 1)}px" alt="${options.alt}">`;
   if (options.styled) return html`<span class="sp">${img}${box}</span>`;
   const pixelated = display / (options.region?.size ?? layout.tile) > 1.5 ? ' px' : '';
   return html`<span class="sp${pixelated}" style="width:${display}px;height:${display}px">${img}${box}</span>`;
 }
 
 /** Page style for the many same-sized top-image thumbnails of a neuron page. */
-function topsStyle(site: SiteModel, layer: Layer): string {
-  const { layout } = site.images;
+function topsStyle(site: SiteModel, layer: Layer, n: Neuron): string {
+  if (n.top.length === 0) return '';
+  const { layout } = site.images.top(layer.name, n.neuron, 0);
   const rf = layer.info?.rf ? (layer.info.rf.size * TOP) / site.data.preprocess.size : 0;
   const pixelated = TOP / layout.tile > 1.5 ? 'image-rendering:pixelated;' : '';
   return `.tops .sp{width:${TOP}px;height:${TOP}px}.tops img{width:${fmt(spriteView(layout, { sheet: 0, x: 0, y: 0 }, TOP).width, 1)}px;${pixelated}}.tops .rf{width:${fmt(rf, 1)}px;height:${fmt(rf, 1)}px}`;
@@ -49,9 +49,10 @@ function topsStyle(site: SiteModel, layer: Layer): string {
 /** The card thumbnail: the neuron's strongest image, zoomed to the receptive field of its peak. */
 function topPatch(site: SiteModel, root: string, layer: Layer, n: Neuron, display: number): Raw {
   const best = n.top[0];
-  if (!best) return html`<span class="sp empty" style="width:${display}px;height:${display}px"></span>`;
-  const region = patchRegion(best.argmax, layer.info, site.data.preprocess, site.images.layout.tile);
-  return thumbnail(site, root, best.image, display, { region, alt: `top patch of ${layer.name} neuron ${n.neuron}` });
+  const tile = site.images.card(layer.name, n.neuron);
+  if (!best || !tile) return html`<span class="sp empty" style="width:${display}px;height:${display}px"></span>`;
+  const region = patchRegion(best.argmax, layer.info, site.data.preprocess, site.images.tile);
+  return thumbnail(site, root, tile, display, { region, alt: `top patch of ${layer.name} neuron ${n.neuron}` });
 }
 
 function conceptText(site: SiteModel, n: Neuron): { name: string; text: string } {
@@ -87,7 +88,7 @@ export function indexPage(site: SiteModel): string {
 </tr>`;
   });
   const body = html`<h1>${site.title}</h1>
-<p class="lead">${data.layers.length} layers, ${data.layers.reduce((a, l) => a + l.neurons.length, 0)} neurons, ${site.images.paths.length} distinct top images.
+<p class="lead">${data.layers.length} layers, ${data.layers.reduce((a, l) => a + l.neurons.length, 0)} neurons, ${site.images.distinct} distinct top images.
 Input ${pp.size}×${pp.size}, ${pp.channels === 1 ? 'gray' : 'RGB'}${data.classes.length ? html`; ${data.classes.length} classes: ${data.classes.join(', ')}` : ''}.</p>
 <table class="layers">
 <thead><tr><th>layer</th><th>shape</th><th>receptive field</th><th>neurons</th><th>SF</th><th>MF</th><th>mean Pearson</th><th>top concepts</th><th>most selective (Gini)</th></tr></thead>
@@ -141,9 +142,9 @@ function componentStrip(site: SiteModel, layer: Layer, n: Neuron): Raw {
   })}</div>`;
 }
 
-function topFigure(site: SiteModel, layer: Layer, t: TopImage): Raw {
-  const name = t.image.startsWith(site.images.root) ? t.image.slice(site.images.root.length) : t.image;
-  return html`<figure>${thumbnail(site, '../', t.image, TOP, { box: receptiveBox(t.argmax, layer.info), alt: name, styled: true })}<figcaption>#${t.rank} ${fmt(t.value)}<br>${t.cls ?? '?'}</figcaption></figure>`;
+function topFigure(site: SiteModel, layer: Layer, n: Neuron, t: TopImage, index: number): Raw {
+  const name = t.image.startsWith(site.imageRoot) ? t.image.slice(site.imageRoot.length) : t.image;
+  return html`<figure>${thumbnail(site, '../', site.images.top(layer.name, n.neuron, index), TOP, { box: receptiveBox(t.argmax, layer.info), alt: name, styled: true })}<figcaption>#${t.rank} ${fmt(t.value)}<br>${t.cls ?? '?'}</figcaption></figure>`;
 }
 
 export function neuronPage(site: SiteModel, layer: Layer, n: Neuron, position: number): string {
@@ -174,7 +175,7 @@ export function neuronPage(site: SiteModel, layer: Layer, n: Neuron, position: n
   }</section>
 </div>
 <h2>Top ${tops.length} images${layer.info?.rf ? ', receptive field of the peak boxed' : ''}</h2>
-<div class="tops">${tops.map((t) => topFigure(site, layer, t))}</div>`;
-  return page(`${layer.name} neuron ${n.neuron}: ${site.title}`, '../', body, html` › <a href="index.html">${layer.name}</a> › ${n.neuron}`, topsStyle(site, layer));
+<div class="tops">${tops.map((t, i) => topFigure(site, layer, n, t, i))}</div>`;
+  return page(`${layer.name} neuron ${n.neuron}: ${site.title}`, '../', body, html` › <a href="index.html">${layer.name}</a> › ${n.neuron}`, topsStyle(site, layer, n));
 }
 

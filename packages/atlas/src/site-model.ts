@@ -1,5 +1,6 @@
 import type { AtlasData, Layer, Neuron } from './data.js';
 import { layerSlugs } from './geometry.js';
+import { planImageSheets, type ImageSheets } from './image-sheets.js';
 import { spriteLayout, type SpriteLayout } from './sprites.js';
 import { summarizeLayer, type LayerSummary } from './summary.js';
 
@@ -13,6 +14,8 @@ export interface AtlasOptions {
   title?: string;
   /** Largest sprite sheet side in px. */
   maxSheetSide?: number;
+  /** Most site-wide image sheets before switching to a sheet per neuron. */
+  maxSharedSheets?: number;
 }
 
 export interface ComponentSprites {
@@ -29,8 +32,10 @@ export interface SiteModel {
   top: number;
   slugs: Map<string, string>;
   summaries: Map<string, LayerSummary>;
-  /** One tile per distinct top image across the site (images shared by neurons are drawn once). */
-  images: { layout: SpriteLayout; index: Map<string, number>; paths: string[]; root: string };
+  /** Where every thumbnail is drawn. */
+  images: ImageSheets;
+  /** The folder all image paths share, left out where pages show an image's name. */
+  imageRoot: string;
   components: Map<string, ComponentSprites>;
 }
 
@@ -49,18 +54,7 @@ export function topImages(neuron: Neuron, top: number) {
 export function buildSiteModel(data: AtlasData, options: AtlasOptions): SiteModel {
   const maxSide = options.maxSheetSide ?? 2048;
   const thumb = options.thumb ?? Math.min(data.preprocess.size, 96);
-  const paths: string[] = [];
-  const index = new Map<string, number>();
-  for (const layer of data.layers) {
-    for (const n of layer.neurons) {
-      for (const t of topImages(n, options.top)) {
-        if (!index.has(t.image)) {
-          index.set(t.image, paths.length);
-          paths.push(t.image);
-        }
-      }
-    }
-  }
+  const paths = [...new Set(data.layers.flatMap((l) => l.neurons.flatMap((n) => topImages(n, options.top).map((t) => t.image))))];
   const components = new Map<string, ComponentSprites>();
   for (const layer of data.layers) {
     const first = new Map<number, number>();
@@ -74,14 +68,17 @@ export function buildSiteModel(data: AtlasData, options: AtlasOptions): SiteMode
     }
     if (count > 0) components.set(layer.name, { layout: spriteLayout(count, Math.min(side, options.componentSide ?? 64), maxSide), first, count });
   }
-  const slugs = layerSlugs(data.layers.map((l) => l.name));
+  const names = data.layers.map((l) => l.name);
+  const slugList = layerSlugs(names);
+  const slugs = new Map(names.map((name, i) => [name, slugList[i]!]));
   return {
     data,
     title: options.title ?? (data.model ? `${data.model}` : 'cnnpipe atlas'),
     top: options.top,
-    slugs: new Map(data.layers.map((l, i) => [l.name, slugs[i]!])),
+    slugs,
     summaries: new Map(data.layers.map((l: Layer) => [l.name, summarizeLayer(l, data.classes)])),
-    images: { layout: spriteLayout(Math.max(paths.length, 1), thumb, maxSide), index, paths, root: commonFolder(paths) },
+    images: planImageSheets(data, slugs, { top: options.top, tile: thumb, maxSide, maxSharedSheets: options.maxSharedSheets }),
+    imageRoot: commonFolder(paths),
     components,
   };
 }

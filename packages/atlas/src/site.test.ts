@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAtlasData } from './data.js';
 import { buildSiteModel } from './site-model.js';
+import { writeSite } from './site.js';
 import { brokenImages, launchChromium, serveFolder, watchProblems } from './test-support/browser.js';
 import { atlasArgs, studyTables, type StudyTables } from './test-support/tables.js';
 
@@ -44,7 +45,8 @@ describe('atlas builds a site from a study\'s tables', () => {
   it('draws each thumbnail with exactly the pixels the network saw', async () => {
     const data = await readAtlasData(tables);
     const model = buildSiteModel(data, { top: K });
-    const { layout, paths } = model.images;
+    expect(model.images.mode).toBe('shared');
+    const { layout, paths } = model.images.sets[0]!;
     const sheet = await sharp(join(site, 'img', 'images-0.png')).raw().toBuffer({ resolveWithObject: true });
     expect(sheet.info.width).toBe(layout.width);
     const pp = data.preprocess;
@@ -189,6 +191,36 @@ describe('the site in a real browser (Debian chromium, playwright-core)', () => 
     expect(await page.locator('#sort').inputValue()).toBe('gini');
     expect(await page.locator('#cards .card:not([hidden])').count()).toBe(sf);
 
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('with a sheet per neuron (large studies), draws exact pixels and each page loads only its sheets', async () => {
+    const data = await readAtlasData(tables);
+    const model = buildSiteModel(data, { top: K, maxSharedSheets: 0 });
+    expect(model.images.mode).toBe('per-neuron');
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-per-neuron-'));
+    const quiet = { progress: () => ({ tick() {}, finish() {} }) as never, warn: (m: string) => expect.fail(m) };
+    await writeSite(model, dir, {}, quiet);
+    expect(readdirSync(join(dir, 'img', 'block3')).filter((f) => /^\d+\.png$/.test(f))).toHaveLength(64);
+    const n = data.layers[1]!.neurons[7]!;
+    const last = n.top[K - 1]!;
+    const ref = model.images.top('block3', n.neuron, K - 1);
+    const sheet = await sharp(join(dir, ref.file)).raw().toBuffer({ resolveWithObject: true });
+    const pp = data.preprocess;
+    const input = new Float32Array(pp.size * pp.size);
+    await loadImage(last.image, pp, input, 0);
+    const expected = denormalise(input, 1, pp);
+    const got = Array.from({ length: pp.size * pp.size }, (_, p) => sheet.data[((ref.slot.y + Math.floor(p / pp.size)) * sheet.info.width + ref.slot.x + (p % pp.size)) * sheet.info.channels]);
+    expect(got).toEqual(Array.from(expected));
+
+    const page = await browser.newPage();
+    const problems = watchProblems(page);
+    const requested = new Set<string>();
+    page.on('request', (r) => requested.add(r.url().replace(/^.*\/img\//, 'img/')));
+    await page.goto(pathToFileURL(join(dir, 'block3', `${n.neuron}.html`)).href);
+    expect(await brokenImages(page)).toEqual([]);
+    expect([...requested].filter((u) => u.startsWith('img/')).sort()).toEqual(['img/block3/' + n.neuron + '.png', 'img/block3/cards-0.png', 'img/components-block3-0.png']);
     expect(problems).toEqual([]);
     await page.close();
   });

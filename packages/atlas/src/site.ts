@@ -1,12 +1,27 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ToolContext } from '@cnnpipe/core';
-import { componentSheet, imageSheet, indexPage, layerPage, neuronPage } from './pages.js';
+import { componentSheet, indexPage, layerPage, neuronPage } from './pages.js';
 import type { SiteModel } from './site-model.js';
-import { renderSheets } from './sprites.js';
+import { renderSheets, type Tile } from './sprites.js';
 import { componentTile, imageTile, missingTile } from './tiles.js';
 
 const ASSETS = new URL('../assets/', import.meta.url);
+
+/** A bounded least-recently-used cache of thumbnails by image path. */
+class TileCache {
+  private readonly map = new Map<string, Promise<Tile>>();
+  constructor(private readonly capacity: number) {}
+
+  get(path: string, load: (path: string) => Promise<Tile>): Promise<Tile> {
+    let hit = this.map.get(path);
+    if (hit) this.map.delete(path);
+    else hit = load(path);
+    this.map.set(path, hit);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+    return hit;
+  }
+}
 const MAX_WARNINGS = 5;
 
 export interface WriteOptions {
@@ -29,25 +44,36 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
 
   const { data } = site;
   const pp = data.preprocess;
-  const { layout, paths } = site.images;
+  const { sets, tile, format } = site.images;
   const pathOf = (image: string) => (isAbsolute(image) || !options.images ? image : resolve(options.images, image));
-  const progress = ctx.progress('thumbnails', paths.length, 'images');
+  const progress = ctx.progress('thumbnails', sets.reduce((a, s) => a + s.paths.length, 0), 'images');
+  // An image among several neurons' tops (per-neuron sheets) is decoded once while it stays cached.
+  const cache = new TileCache(2048);
   let missing = 0;
-  await renderSheets(
-    layout,
-    paths.length,
-    pp.channels,
-    async (i) => {
-      progress.tick(1);
-      try {
-        return await imageTile(pathOf(paths[i]!), pp, layout.tile);
-      } catch (error) {
-        if (missing++ < MAX_WARNINGS) ctx.warn(`${error instanceof Error ? error.message : String(error)}; drawn gray`);
-        return missingTile(layout.tile);
-      }
-    },
-    (sheet, png) => write(imageSheet(sheet), png),
-  );
+  const load = async (path: string): Promise<Tile> => {
+    try {
+      return await imageTile(pathOf(path), pp, tile);
+    } catch (error) {
+      if (missing++ < MAX_WARNINGS) ctx.warn(`${error instanceof Error ? error.message : String(error)}; drawn gray`);
+      return missingTile(tile);
+    }
+  };
+  for (const set of sets) {
+    await renderSheets(
+      set.layout,
+      set.paths.length,
+      pp.channels,
+      (i) => {
+        progress.tick(1);
+        return cache.get(set.paths[i]!, load);
+      },
+      (sheet, image) => {
+        mkdirSync(dirname(join(dir, set.file(sheet))), { recursive: true });
+        write(set.file(sheet), image);
+      },
+      format,
+    );
+  }
   progress.finish();
   if (missing > MAX_WARNINGS) ctx.warn(`${missing} images in all could not be read (use --images ROOT if the topk table holds relative paths)`);
 

@@ -8,7 +8,7 @@ export interface SpriteSlot {
   y: number;
 }
 
-/** How `count` square tiles of `tile` px pack into sheets at most `maxSide` px wide and tall. */
+/** How `count` square tiles of `tile` px pack into sheets at most `maxWidth` x `maxHeight` px. */
 export interface SpriteLayout {
   tile: number;
   columns: number;
@@ -25,10 +25,10 @@ export interface SpriteLayout {
  * Packs tiles row by row into as few sheets as fit: thousands of thumbnails become a
  * handful of PNG files instead of one file each.
  */
-export function spriteLayout(count: number, tile: number, maxSide = 2048): SpriteLayout {
+export function spriteLayout(count: number, tile: number, maxWidth = 2048, maxHeight = maxWidth): SpriteLayout {
   if (!(tile > 0)) throw new Error(`tile size must be positive, got ${tile}`);
-  const columns = Math.max(1, Math.min(count, Math.floor(maxSide / tile)));
-  const rowsPerSheet = Math.max(1, Math.floor(maxSide / tile));
+  const columns = Math.max(1, Math.min(count, Math.floor(maxWidth / tile)));
+  const rowsPerSheet = Math.max(1, Math.floor(maxHeight / tile));
   const perSheet = columns * rowsPerSheet;
   const sheets = Math.ceil(count / perSheet);
   const heights = Array.from({ length: sheets }, (_, s) => {
@@ -50,6 +50,9 @@ export function spriteLayout(count: number, tile: number, maxSide = 2048): Sprit
   };
 }
 
+/** PNG keeps pixels exact (small and gray images); JPEG keeps photo thumbnails small. */
+export type SheetFormat = 'png' | 'jpg';
+
 /** A square tile, CHW bytes with 1 or 3 channels. */
 export interface Tile {
   pixels: Uint8Array;
@@ -65,7 +68,8 @@ export async function renderSheets(
   count: number,
   channels: 1 | 3,
   tileAt: (index: number) => Promise<Tile>,
-  write: (sheet: number, png: Buffer) => void,
+  write: (sheet: number, image: Buffer) => void,
+  format: SheetFormat = 'png',
   concurrency = 8,
 ): Promise<void> {
   const perSheet = layout.columns * layout.rowsPerSheet;
@@ -82,6 +86,7 @@ export async function renderSheets(
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    write(s, await sharp(canvas.data, { raw: { width: layout.width, height: layout.heights[s]!, channels } }).png({ compressionLevel: 9 }).toBuffer());
+    const raw = sharp(canvas.data, { raw: { width: layout.width, height: layout.heights[s]!, channels } });
+    write(s, await (format === 'png' ? raw.png({ compressionLevel: 9 }) : raw.jpeg({ quality: 85 })).toBuffer());
   }
 }
