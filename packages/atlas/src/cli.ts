@@ -1,15 +1,9 @@
 import { DirectorySink, UsageError, runTool, type CommonArgs } from '@cnnpipe/core';
-import { readAtlasData } from './data.js';
+import { readAtlasData, type AtlasInputs } from './data.js';
 import { buildSiteModel } from './site-model.js';
 import { writeSite } from './site.js';
 
-interface AtlasArgs extends CommonArgs {
-  topk: string;
-  cof: string;
-  stats: string;
-  components?: string;
-  similarity?: string;
-  concepts?: string;
+interface AtlasArgs extends CommonArgs, AtlasInputs {
   images?: string;
   top: number;
   thumb?: number;
