@@ -11,6 +11,8 @@ export * from './kernels.js';
 export * from './session.js';
 export * from './onnx-graph.js';
 export * from './classifier.js';
+export * from './image-decode.js';
 export * from './preprocess.js';
+export * from './image-batch.js';
 export * from './random.js';
 export * from './pixels.js';

@@ -1,8 +1,7 @@
-import sharp from 'sharp';
-
-// Tiny images dominate the demo; libvips' operation cache only costs there.
-sharp.cache(false);
+import { readFileSync } from 'node:fs';
 import { CliError, UsageError } from './errors.js';
+import { decodeSimplePng, type RawImage } from './image-decode.js';
+import { convertWithSharp, decodeWithSharp, resizeCropWithSharp } from './image-sharp.js';
 
 /** How an image becomes the network's input tensor; written into `cnnpipe.preprocess`. */
 export interface Preprocess {
@@ -58,46 +57,60 @@ export function resolvePreprocess(
 }
 
 /**
+ * The pixels the model sees, before normalisation: `size` x `size`, interleaved bytes.
+ * Simple PNGs decode in-process (decodeSimplePng), everything else with sharp; colour
+ * conversion and resizing always go through sharp, so both decoders give the same bytes.
+ * A gray image for a 3-channel model stays one band (`normaliseInto` repeats it, as
+ * sharp's gray-to-sRGB copies it), which also makes its resize a third of the work.
+ */
+export async function modelPixels(bytes: Buffer, pp: Preprocess): Promise<RawImage> {
+  const decoded = decodeSimplePng(bytes) ?? (await decodeWithSharp(bytes));
+  const repeatGray = decoded.channels === 1 && pp.channels === 3;
+  let image = decoded.channels === pp.channels || repeatGray ? decoded : await convertWithSharp(decoded, pp.channels);
+  if (image.width !== pp.size || image.height !== pp.size) image = await resizeCropWithSharp(image, pp.resize, pp.size);
+  return image;
+}
+
+// Per-channel lookup tables of (v / 255 - mean) / std for v in 0..255, per preprocessing.
+const tables = new WeakMap<Preprocess, Float32Array[]>();
+
+function normalisationTables(pp: Preprocess): Float32Array[] {
+  let lut = tables.get(pp);
+  if (!lut) {
+    // The same float64 expression per byte value that a per-pixel loop would evaluate.
+    lut = pp.mean.map((m, c) => Float32Array.from({ length: 256 }, (_, v) => (v / 255 - m) / pp.std[c]!));
+    tables.set(pp, lut);
+  }
+  return lut;
+}
+
+/** Interleaved `size` x `size` bytes into `out` (CHW float32) at `offset`, normalised by mean/std. */
+export function normaliseInto(image: RawImage, pp: Preprocess, out: Float32Array, offset: number): void {
+  const plane = pp.size * pp.size;
+  const stride = image.data.length / plane;
+  const lut = normalisationTables(pp);
+  for (let c = 0; c < pp.channels; c++) {
+    const table = lut[c]!;
+    const band = stride === 1 ? 0 : c;
+    const base = offset + c * plane;
+    const data = image.data;
+    for (let p = 0; p < plane; p++) out[base + p] = table[data[p * stride + band]!]!;
+  }
+}
+
+/**
  * Decodes, resizes (shorter side, bilinear), centre-crops and normalises one image into
  * `out` (CHW float32) at `offset`. Errors name the image.
  */
 export async function loadImage(path: string, pp: Preprocess, out: Float32Array, offset: number): Promise<void> {
-  let data: Buffer;
+  let image: RawImage;
   try {
-    // Decode once, as stored (like PIL, which torchvision uses: no EXIF rotation); convert
-    // colour and resize/crop only when needed, from the decoded pixels, never decoding twice.
-    const decoded = await sharp(path, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
-    let { width, height, channels } = decoded.info;
-    data = decoded.data;
-    if (channels !== pp.channels) {
-      const raw = sharp(data, { raw: { width, height, channels } });
-      const converted = pp.channels === 1 ? raw.greyscale() : raw.removeAlpha().toColourspace('srgb');
-      const out = await converted.raw().toBuffer({ resolveWithObject: true });
-      data = out.data;
-      channels = out.info.channels;
-    }
-    if (width !== pp.size || height !== pp.size) {
-      let resized = sharp(data, { raw: { width, height, channels: channels as 1 | 3 } });
-      let [w, h] = [width, height];
-      if (Math.min(width, height) !== pp.resize) {
-        const scale = pp.resize / Math.min(width, height);
-        w = Math.max(pp.size, Math.round(width * scale));
-        h = Math.max(pp.size, Math.round(height * scale));
-        resized = resized.resize(w, h, { kernel: 'linear', fit: 'fill' });
-      }
-      resized = resized.extract({ left: Math.floor((w - pp.size) / 2), top: Math.floor((h - pp.size) / 2), width: pp.size, height: pp.size });
-      data = await resized.raw().toBuffer();
-    }
+    // Read whole: a tiny file costs microseconds synchronously, tens of them through the thread pool.
+    image = await modelPixels(readFileSync(path), pp);
   } catch (error) {
     throw new CliError(`${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`);
   }
-  const plane = pp.size * pp.size;
-  const channels = data.length / plane;
-  if (channels < pp.channels) throw new CliError(`${path}: decoded ${channels} channels (expected ${pp.channels})`);
-  for (let c = 0; c < pp.channels; c++) {
-    const m = pp.mean[c]!;
-    const s = pp.std[c]!;
-    const base = offset + c * plane;
-    for (let p = 0; p < plane; p++) out[base + p] = (data[p * channels + c]! / 255 - m) / s;
-  }
+  const channels = image.data.length / (pp.size * pp.size);
+  if (channels < pp.channels && channels !== 1) throw new CliError(`${path}: decoded ${channels} channels (expected ${pp.channels})`);
+  normaliseInto(image, pp, out, offset);
 }

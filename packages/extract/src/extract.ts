@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import {
   ArrowWriter,
   CliError,
+  decodeBatch,
   META,
   createSession,
   fixedSizeListData,
@@ -16,7 +17,7 @@ import {
 import { Schema, type RecordBatch } from 'apache-arrow';
 import type { ImageItem } from './images.js';
 import { moduleOutput, moduleScopes, modulePaths, resolveLayer, type LoadedModel } from './onnx-model.js';
-import { loadImage, type Preprocess } from '@cnnpipe/core';
+import type { Preprocess } from '@cnnpipe/core';
 import { receptiveFields } from './receptive-field.js';
 import { extractionGraph, outputNames, shapeProbeGraph, type Pool, type Tap } from './rewrite.js';
 
@@ -119,6 +120,9 @@ export interface RunOptions {
   strict: boolean;
 }
 
+/** Batches decoded ahead of the one in inference. */
+const DECODE_AHEAD = 2;
+
 /** The output schema's metadata: classes, layers (with shapes and receptive fields), model, preprocessing. */
 function outputMetadata(plan: ExtractPlan, run: RunOptions): Map<string, string> {
   return new Map([
@@ -132,13 +136,14 @@ function outputMetadata(plan: ExtractPlan, run: RunOptions): Map<string, string>
 
 /**
  * Runs the images through the rewritten model batch by batch and writes one Arrow batch
- * per model batch. Decoding of the next batch runs while the current one is in inference,
- * so neither the decoder threads nor onnxruntime wait; memory holds two batches at most.
+ * per model batch. The next DECODE_AHEAD batches decode (sharp's share on libuv threads)
+ * while the current one is in inference, from before the session is even built; memory
+ * holds DECODE_AHEAD + 1 batches at most.
  */
 export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise<number> {
-  const graph = extractionGraph(plan.model, plan.taps, plan);
-  const { session } = await createSession(graph, { ep: run.ep, onFallback: run.warn });
   const pp = run.preprocess;
+  const graph = extractionGraph(plan.model, plan.taps, plan);
+  let session: ort.InferenceSession | undefined;
   const imageSize = pp.channels * pp.size * pp.size;
   const metadata = outputMetadata(plan, run);
   const classIndex = new Map(run.classes.map((c, i) => [c, i]));
@@ -147,22 +152,21 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
   let skipped = 0;
   // Decodes a batch; an unreadable image is dropped with a warning (an error with --strict).
   const decode = async (items: ImageItem[]) => {
-    const pixels = new Float32Array(items.length * imageSize);
-    const settled = await Promise.allSettled(items.map((item, i) => loadImage(item.path, pp, pixels, i * imageSize)));
-    const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, reason: s.reason as unknown }] : []));
-    if (failed.length === 0) return { items, pixels };
-    if (run.strict) throw failed[0]!.reason;
-    for (const f of failed) {
+    const { pixels, errors } = await decodeBatch(items.map((i) => i.path), pp);
+    if (errors.every((e) => e === null)) return { items, pixels };
+    const firstError = errors.find((e) => e !== null)!;
+    if (run.strict) throw new CliError(firstError);
+    for (const message of errors) {
+      if (message === null) continue;
       // The first few by name; the count says the rest.
-      if (skipped < 5) run.warn(`skipped: ${f.reason instanceof Error ? f.reason.message : String(f.reason)}`);
+      if (skipped < 5) run.warn(`skipped: ${message}`);
       skipped++;
     }
-    const bad = new Set(failed.map((f) => f.i));
-    const kept = items.filter((_, i) => !bad.has(i));
+    const kept = items.filter((_, i) => errors[i] === null);
     const compact = new Float32Array(kept.length * imageSize);
     let at = 0;
     items.forEach((_, i) => {
-      if (bad.has(i)) return;
+      if (errors[i] !== null) return;
       compact.set(pixels.subarray(i * imageSize, (i + 1) * imageSize), at * imageSize);
       at++;
     });
@@ -170,13 +174,20 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
   };
   const batches: ImageItem[][] = [];
   for (let i = 0; i < run.images.length; i += run.batchSize) batches.push(run.images.slice(i, i + run.batchSize));
-  let next = batches.length > 0 ? decode(batches[0]!) : undefined;
-  next?.catch(() => undefined);
+  // A bounded queue of batches being decoded ahead of inference: memory stays flat.
+  const ahead: ReturnType<typeof decode>[] = [];
+  const enqueue = (b: number) => {
+    if (b >= batches.length) return;
+    const promise = decode(batches[b]!);
+    promise.catch(() => undefined);
+    ahead.push(promise);
+  };
+  for (let b = 0; b < DECODE_AHEAD; b++) enqueue(b);
   try {
+    session = (await createSession(graph, { ep: run.ep, onFallback: run.warn })).session;
     for (let b = 0; b < batches.length; b++) {
-      const { items, pixels } = await next!;
-      next = b + 1 < batches.length ? decode(batches[b + 1]!) : undefined;
-      next?.catch(() => undefined);
+      const { items, pixels } = await ahead.shift()!;
+      enqueue(b + DECODE_AHEAD);
       run.progress.tick(batches[b]!.length);
       if (items.length === 0) continue;
       const feeds = { [plan.input.name]: new ort.Tensor('float32', pixels, [items.length, pp.channels, pp.size, pp.size]) };
@@ -192,7 +203,7 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
     writer?.abort();
     throw error;
   } finally {
-    await session.release();
+    await session?.release();
   }
   run.progress.finish();
   if (skipped > 0) run.warn(`${skipped} of ${run.images.length} images could not be read and were skipped (--strict makes this an error)`);
