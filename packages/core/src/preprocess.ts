@@ -111,6 +111,7 @@ export async function loadImage(path: string, pp: Preprocess, out: Float32Array,
     throw new CliError(`${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`);
   }
   const channels = image.data.length / (pp.size * pp.size);
+  // One band is a gray image, repeated into every channel; anything else must cover them.
   if (channels < pp.channels && channels !== 1) throw new CliError(`${path}: decoded ${channels} channels (expected ${pp.channels})`);
   normaliseInto(image, pp, out, offset);
 }
