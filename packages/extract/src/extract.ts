@@ -90,7 +90,7 @@ export async function planExtraction(
   const size = options.size ?? input.size ?? 224;
   const probeTensors = options.logits ? [...tensors, model.outputs[0]!] : tensors;
   const shapes = await probeShapes(model, probeTensors, input, size);
-  const fields = receptiveFields(model.nodes, input.name, size);
+  const fields = receptiveFields(model.nodes, input.name, size, model.proto.graph?.initializer ?? []);
   const taps: Tap[] = layerNames.map((name, i) => ({ name, tensor: tensors[i]!, rank: shapes[i]!.length }));
   for (const tap of taps) {
     if (tap.rank !== 4 && tap.rank !== 2) {
