@@ -174,7 +174,7 @@ export function neuronPage(site: SiteModel, layer: Layer, n: Neuron, position: n
       : html`<div class="similar">${similar.map((m) => html`<a href="${m.neuron}.html" title="Pearson ${fmt(m.pearson)}">${topPatch(site, '../', layer, byNumber.get(m.neuron) ?? { ...n, neuron: m.neuron, top: [] }, SIMILAR)}<span>#${m.neuron} · ${fmt(m.pearson, 2)}</span></a>`)}</div>`
   }</section>
 </div>
-<h2>Top ${tops.length} images${layer.info?.rf ? ', receptive field of the peak boxed' : ''}</h2>
+<h2>Top ${tops.length} images${layer.info?.rf ? ', receptive field of the peak boxed, its centre dotted' : ''}</h2>
 <div class="tops">${tops.map((t, i) => topFigure(site, layer, n, t, i))}</div>`;
   return page(`${layer.name} neuron ${n.neuron}: ${site.title}`, '../', body, html` › <a href="index.html">${layer.name}</a> › ${n.neuron}`, topsStyle(site, layer, n));
 }
