@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { ToolContext } from '@cnnpipe/core';
+import { LruCache, type ToolContext } from '@cnnpipe/core';
 import { componentSheet, indexPage, layerPage, neuronPage } from './pages.js';
 import type { SiteModel } from './site-model.js';
 import { renderSheets, type Tile } from './sprites.js';
@@ -8,20 +8,6 @@ import { componentTile, imageTile, missingTile } from './tiles.js';
 
 const ASSETS = new URL('../assets/', import.meta.url);
 
-/** A bounded least-recently-used cache of thumbnails by image path. */
-class TileCache {
-  private readonly map = new Map<string, Promise<Tile>>();
-  constructor(private readonly capacity: number) {}
-
-  get(path: string, load: (path: string) => Promise<Tile>): Promise<Tile> {
-    let hit = this.map.get(path);
-    if (hit) this.map.delete(path);
-    else hit = load(path);
-    this.map.set(path, hit);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
-    return hit;
-  }
-}
 const MAX_WARNINGS = 5;
 
 export interface WriteOptions {
@@ -48,7 +34,7 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
   const pathOf = (image: string) => (isAbsolute(image) || !options.images ? image : resolve(options.images, image));
   const progress = ctx.progress('thumbnails', sets.reduce((a, s) => a + s.paths.length, 0), 'images');
   // An image among several neurons' tops (per-neuron sheets) is decoded once while it stays cached.
-  const cache = new TileCache(2048);
+  const cache = new LruCache<string, Promise<Tile>>(2048);
   let missing = 0;
   const load = async (path: string): Promise<Tile> => {
     try {

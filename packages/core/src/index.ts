@@ -16,3 +16,4 @@ export * from './preprocess.js';
 export * from './image-batch.js';
 export * from './random.js';
 export * from './pixels.js';
+export * from './lru-cache.js';

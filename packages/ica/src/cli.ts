@@ -8,6 +8,7 @@ import {
   expectKind,
   int32Data,
   layersOf,
+  LruCache,
   listData,
   makeBatch,
   openArrow,
@@ -24,7 +25,7 @@ import {
 import { Schema, type RecordBatch } from 'apache-arrow';
 import { neuronComponents, type ChannelMode } from './components.js';
 import { montagePng } from './montage.js';
-import { ImageCache, cropPatch } from './patches.js';
+import { cropPatch, loadPreprocessed } from './patches.js';
 
 interface IcaArgs extends CommonArgs {
   components: number;
@@ -155,7 +156,8 @@ export function main(argv?: string[]): Promise<void> {
         const schema = new Schema(makeBatch(emptyColumns()).schema.fields, metadata);
         const writer = ArrowWriter.open(args.output, schema);
         if (args.montage) mkdirSync(args.montage, { recursive: true });
-        const cache = new ImageCache(pp);
+        // Decoded images are shared by many neurons' top lists; keep the recent ones.
+        const cache = new LruCache<string, Promise<Float32Array>>(512);
         const pathOf = (image: string) => (isAbsolute(image) || !args.images ? image : resolve(args.images, image));
         let total = 0;
         for (const byNeuron of groups.values()) total += byNeuron.size;
@@ -173,7 +175,7 @@ export function main(argv?: string[]): Promise<void> {
           for (const [neuron, entries] of byNeuron) {
             const patches: Float32Array[] = [];
             for (const e of entries) {
-              const image = await cache.get(pathOf(e.image));
+              const image = await cache.get(pathOf(e.image), (path) => loadPreprocessed(path, pp));
               patches.push(cropPatch(image, pp.channels, pp.size, e.argmax, width, rf));
             }
             const result = neuronComponents(patches, pp.channels, rf.size, args.channels, {

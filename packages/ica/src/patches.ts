@@ -45,25 +45,3 @@ export function grayOf(patch: Float32Array, channels: number): Float32Array {
   for (let c = 0; c < channels; c++) for (let p = 0; p < plane; p++) out[p]! += patch[c * plane + p]! / channels;
   return out;
 }
-
-/** A small least-recently-used cache of decoded images (bounded memory across neurons). */
-export class ImageCache {
-  private readonly map = new Map<string, Promise<Float32Array>>();
-  constructor(
-    private readonly pp: Preprocess,
-    private readonly capacity = 512,
-  ) {}
-
-  get(path: string): Promise<Float32Array> {
-    let hit = this.map.get(path);
-    if (hit) {
-      this.map.delete(path);
-      this.map.set(path, hit);
-      return hit;
-    }
-    hit = loadPreprocessed(path, this.pp);
-    this.map.set(path, hit);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
-    return hit;
-  }
-}
