@@ -18,6 +18,17 @@ export interface ChartOptions {
   /** heatmap: diverging scale (auto when values straddle 0). */
   diverging?: boolean;
   mid: number;
+  /** heatmap: colour scale range 'MIN,MAX' (accuracy fractions default to 0,1). */
+  domain?: string;
+}
+
+/** `--domain MIN,MAX` as two numbers, MIN < MAX. */
+export function parseDomain(raw: string): [number, number] {
+  const parts = raw.split(',').map((v) => (v.trim() === '' ? Number.NaN : Number(v)));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || !(parts[0]! < parts[1]!)) {
+    throw new UsageError(`--domain ${raw}: expected MIN,MAX with MIN < MAX, like 0,1`);
+  }
+  return [parts[0]!, parts[1]!];
 }
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -238,21 +249,25 @@ export function heatmapSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
   if (value === undefined) throw new CliError(`${frame.source}: no numeric column for the cell values (give --color COL)`);
   const label = opts.label !== undefined ? need(frame, opts.label, '--label') : value;
   const values = frame.rows.map((r) => r[value]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const diverging = opts.diverging ?? ((lo < opts.mid && hi >= opts.mid) || (lo <= opts.mid && hi > opts.mid));
+  const fraction = frame.kind === 'accuracy' && /^top\d+$/.test(value);
+  // Accuracies are shaded on the full 0..1 range, so 92% against 93% does not look like 0% against 100%.
+  const domain = opts.domain !== undefined ? parseDomain(opts.domain) : fraction ? ([0, 1] as [number, number]) : undefined;
+  const [dataLo, dataHi] = [Math.min(...values), Math.max(...values)];
+  const [lo, hi] = domain ?? [dataLo, dataHi];
+  // Diverging when the values (not the chosen range) straddle the middle.
+  const diverging = opts.diverging ?? ((dataLo < opts.mid && dataHi >= opts.mid) || (dataLo <= opts.mid && dataHi > opts.mid));
   const extent = Math.max(Math.abs(lo - opts.mid), Math.abs(hi - opts.mid)) || 1;
   const scale = diverging
     ? { scheme: 'redblue', domain: [opts.mid - extent, opts.mid + extent], domainMid: opts.mid }
-    : { scheme: 'blues', ...(hi > lo ? {} : { domain: [lo - 1, hi + 1] }) };
+    : { scheme: 'blues', ...(domain ? { domain } : hi > lo ? {} : { domain: [lo - 1, hi + 1] }) };
   const xs = order(frame, x);
   const ys = order(frame, y);
   const cell = Math.max(28, Math.min(64, Math.floor(560 / Math.max(xs.length, ys.length))));
   const labelIsNumber = frame.types.get(label) === 'number';
   const labelValues = frame.rows.map((r) => r[label]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const maxLabel = Math.max(0, ...labelValues.map(Math.abs));
-  const fraction = frame.kind === 'accuracy' && /^top\d+$/.test(label);
-  const format = fraction ? '.1%' : maxLabel >= 100 ? '.0f' : maxLabel >= 10 ? '.1f' : maxLabel >= 1 ? '.2f' : '.3f';
+  const labelIsFraction = frame.kind === 'accuracy' && /^top\d+$/.test(label);
+  const format = labelIsFraction ? '.1%' : maxLabel >= 100 ? '.0f' : maxLabel >= 10 ? '.1f' : maxLabel >= 1 ? '.2f' : '.3f';
   // Text colour: white on the strong end(s) of the scale, dark elsewhere.
   const strong = diverging
     ? `abs(datum['${value}'] - ${opts.mid}) > ${0.6 * extent}`

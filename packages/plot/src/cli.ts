@@ -90,6 +90,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('bins', { type: 'number', default: 20, describe: 'density --hist: the most bins' })
           .option('diverging', { type: 'boolean', describe: 'heatmap: diverging colour scale around --mid (default: when values straddle it)' })
           .option('mid', { type: 'number', default: 0, describe: 'heatmap: the middle of the diverging scale' })
+          .option('domain', { type: 'string', describe: 'heatmap: colour scale range MIN,MAX (default: the data; 0,1 for accuracy fractions)' })
           .option('names', { type: 'string', describe: "venn: the two models' names, 'a,b'" })
           .option('images', { type: 'string', describe: 'montage: folder the image paths are relative to (default: cwd)' })
           .option('cell', { type: 'number', default: 64, describe: 'montage: image size in px' })

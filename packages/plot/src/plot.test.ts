@@ -106,6 +106,19 @@ describe('plot heatmap', () => {
     for (const v of ['71.0%', '52.0%', '49.0%', '74.0%']) expect(t).toContain(v);
   });
 
+  it('shades accuracies on 0..1 (or --domain), not on the data range', async () => {
+    // 74% is the best cell: on the data range it would be the darkest blue, on 0..1 it is mid-blue.
+    const svg = await renderSvg('heatmap', frame(accuracy), args());
+    const fill = (v: string) => new RegExp(`top1: ${v}" [^>]*fill="rgb\\((\\d+), (\\d+), (\\d+)\\)"`).exec(svg)!.slice(1).map(Number);
+    const byData = await renderSvg('heatmap', frame(accuracy), args({ domain: '0.49,0.74' }));
+    const darkest = new RegExp(`top1: 0.74" [^>]*fill="rgb\\((\\d+), (\\d+), (\\d+)\\)"`).exec(byData)!.slice(1).map(Number);
+    expect(fill('0.74')[0]).toBeGreaterThan(darkest[0]! + 20);
+    expect(fill('0.74')).not.toEqual(fill('0.49'));
+    // Still the sequential scale over 0..1, not a diverging one around 0 (no negative legend ticks).
+    expect(texts(svg).filter((t) => t.startsWith('−'))).toEqual([]);
+    await expect(renderSvg('heatmap', frame(accuracy), args({ domain: '1,0' }))).rejects.toThrow(/--domain 1,0: expected MIN,MAX/);
+  });
+
   it('uses a diverging scale for % change (values on both sides of 0)', async () => {
     const svg = await renderSvg('heatmap', frame(accuracy), args({ color: 'change' }));
     const t = texts(svg);
