@@ -1,6 +1,10 @@
 import * as ort from 'onnxruntime-node';
 import { UsageError } from './errors.js';
 
+// onnxruntime's own log would print a second, raw line for a provider that cannot load
+// (CUDA libraries missing); failures reach us as exceptions, and we word them once.
+ort.env.logLevel = 'fatal';
+
 /** Execution providers a user may ask for with `--ep`. */
 export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];

@@ -162,6 +162,21 @@ describe('extract on the zoo ResNet', () => {
     expect(new Set(names).size).toBe(200);
   });
 
+  it('--ep falls back to CPU with one warning line where the provider cannot start, same output', async () => {
+    const args = ['--model', join(zoo, 'vgg.onnx'), '--layer', 'block2', '--argmax', join(testImages, 'bag')];
+    const cpu = await runBin('extract', args);
+    for (const ep of ['cuda', 'webgpu']) {
+      const other = await runBin('extract', [...args, '--ep', ep]);
+      expect(other.code, other.stderr).toBe(0);
+      const ours = other.stderr.split('\n').filter((l) => l.startsWith('extract:'));
+      if (ours.length === 0) continue; // the provider runs here (a GPU machine): nothing to fall back from
+      expect(ours).toEqual([expect.stringMatching(new RegExp(`^extract: warning: execution provider '${ep}' is not available here \\(.+\\); using cpu$`))]);
+      // onnxruntime's own log stays quiet (Dawn, WebGPU's library, may still say it found no Vulkan).
+      expect(other.stderr.split('\n').filter((l) => !l.startsWith('extract:')).join('\n')).not.toMatch(/onnxruntime|\[E:/);
+      expect(Buffer.compare(other.stdout, cpu.stdout)).toBe(0);
+    }
+  });
+
   it('--list-layers shows modules with their output shapes', async () => {
     const result = await runBin('extract', ['--model', join(zoo, 'resnet.onnx'), '--list-layers']);
     expect(result.code).toBe(0);
