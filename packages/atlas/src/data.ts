@@ -110,6 +110,12 @@ function eachRow(table: Loaded, row: (get: (name: string) => unknown, batch: Rec
   }
 }
 
+/** Of two labels for one unit, the higher-scoring (a NaN score loses; ties keep the first). */
+export function betterConcept(current: Neuron['concept'], candidate: NonNullable<Neuron['concept']>): NonNullable<Neuron['concept']> {
+  if (!current || (!(current.score >= candidate.score) && !Number.isNaN(candidate.score))) return candidate;
+  return current;
+}
+
 /** Reads and joins the tables by (layer, neuron); layers in the order extract tapped them. */
 export async function readAtlasData(inputs: AtlasInputs): Promise<AtlasData> {
   const topk = await load(inputs.topk, 'topk', 'topk');
@@ -196,8 +202,9 @@ export async function readAtlasData(inputs: AtlasInputs): Promise<AtlasData> {
       const name = get('concept') as string | null;
       const score = get('score') as number | null;
       // A concepts file may cover neurons the atlas does not show; only label those it does.
+      // With several labels for one unit (a NetDissect tally), the best-scoring one wins.
       const n = layers.get(layer)?.get(unit);
-      if (n && name !== null) n.concept = { name, score: score ?? Number.NaN };
+      if (n && name !== null) n.concept = betterConcept(n.concept, { name, score: score ?? Number.NaN });
     });
   }
 

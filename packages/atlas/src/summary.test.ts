@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Layer, Neuron } from './data.js';
+import { betterConcept } from './data.js';
 import { conceptOf, dominantClass, mostSimilar, summarizeLayer } from './summary.js';
 
 const neuron = (n: number, extra: Partial<Neuron> = {}): Neuron => ({ layer: 'l', neuron: n, top: [], components: [], ...extra });
@@ -45,5 +46,16 @@ describe('layer summaries', () => {
     expect(dominantClass([1, 9], ['cat', 'dog'])).toEqual({ name: 'dog', score: 0.9, source: 'cof' });
     expect(dominantClass([0, 0], ['cat', 'dog'])).toBeUndefined();
     expect(conceptOf(layer.neurons[2]!, ['cat', 'dog'])).toEqual({ name: 'stripes', score: 0.3, source: 'concepts' });
+  });
+
+  it('keeps the best-scoring label when a concepts table has several for one unit', () => {
+    const a = { name: 'stripes', score: 0.2 };
+    const b = { name: 'dots', score: 0.5 };
+    expect(betterConcept(undefined, a)).toBe(a);
+    expect(betterConcept(a, b)).toBe(b);
+    expect(betterConcept(b, a)).toBe(b);
+    expect(betterConcept(b, { name: 'tie', score: 0.5 })).toBe(b);
+    expect(betterConcept({ name: 'unscored', score: Number.NaN }, a)).toBe(a);
+    expect(betterConcept(a, { name: 'unscored', score: Number.NaN })).toBe(a);
   });
 });
