@@ -17,3 +17,4 @@ export * from './image-batch.js';
 export * from './random.js';
 export * from './pixels.js';
 export * from './lru-cache.js';
+export * from './utf8-column.js';

@@ -38,7 +38,10 @@ export function openBytes(path: string | undefined): AsyncIterable<Uint8Array> {
     if (error instanceof CliError) throw error;
     throw new CliError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`);
   }
-  return createReadStream(path!);
+  // 1 MiB reads rather than the default 64 KiB: a 200 MB activations file took 3,200
+  // thread-pool round trips and as many small copies into Arrow's message bodies
+  // (reading alone was ~0.6 s of topk's 1.5 s; with 1 MiB, ~0.25 s).
+  return createReadStream(path!, { highWaterMark: 1 << 20 });
 }
 
 /**
@@ -68,6 +71,13 @@ class ByteTap {
 }
 
 function concatTail(a: Uint8Array, b: Uint8Array, keep: number, fromStart: boolean): Uint8Array {
+  // Only the bytes that can be kept are copied (not the whole chunk, for every chunk).
+  if (fromStart) {
+    if (a.length >= keep) return a;
+    b = b.subarray(0, keep - a.length);
+  } else {
+    b = b.subarray(Math.max(0, b.length - keep));
+  }
   const joined = new Uint8Array(a.length + b.length);
   joined.set(a);
   joined.set(b, a.length);
