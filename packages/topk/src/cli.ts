@@ -14,6 +14,7 @@ import {
   passMetadata,
   primitiveValues,
   runTool,
+  utf8Column,
   utf8Data,
   type ArrowInput,
   type CommonArgs,
@@ -184,7 +185,8 @@ export function layerBatch(state: LayerState, withArgmax: boolean, metadata: Map
   let at = 0;
   for (let n = 0; n < heaps.neurons; n++) {
     const entries = heaps.sorted(n);
-    entries.forEach((e, i) => {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       neuron[at] = n;
       rank[at] = i + 1;
       value[at] = e.value;
@@ -194,15 +196,15 @@ export function layerBatch(state: LayerState, withArgmax: boolean, metadata: Map
       if (e.payload.label === null) labelNull[at] = 1;
       else label[at] = e.payload.label;
       at++;
-    });
+    }
   }
   const columns = {
-    layer: utf8Data(new Array<string>(total).fill(state.name)),
+    layer: utf8Column(new Array<string>(total).fill(state.name)),
     neuron: int32Data(neuron),
     rank: int32Data(rank),
-    image: utf8Data(image),
+    image: utf8Column(image),
     label: int32Data(label, (i) => labelNull[i] === 1),
-    class: utf8Data(cls),
+    class: utf8Column(cls),
     value: float32Data(value),
     ...(withArgmax ? { argmax: int32Data(argmax, (i) => argmax[i]! < 0) } : {}),
   };

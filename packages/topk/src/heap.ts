@@ -87,68 +87,68 @@ export class NeuronHeaps<P> {
     return true;
   }
 
-  /** (a worse than b): smaller key, or equal key and later seq. */
-  private worse(i: number, j: number): boolean {
-    const ki = this.keys[i]!;
-    const kj = this.keys[j]!;
-    return ki < kj || (ki === kj && this.seqs[i]! > this.seqs[j]!);
-  }
-
-  private swap(i: number, j: number): void {
-    const { keys, seqs, extras, payloads } = this;
-    let t = keys[i]!;
-    keys[i] = keys[j]!;
-    keys[j] = t;
-    t = seqs[i]!;
-    seqs[i] = seqs[j]!;
-    seqs[j] = t;
-    const e = extras[i]!;
-    extras[i] = extras[j]!;
-    extras[j] = e;
-    const p = payloads[i];
-    payloads[i] = payloads[j];
-    payloads[j] = p;
-  }
-
-  private insert(neuron: number, key: number, seq: number, extra: number, payload: P): void {
+  /**
+   * Puts (key, seq) into the neuron's heap; the caller has checked `key > threshold`.
+   * Sifting moves a hole rather than swapping, so each level writes one entry, not two;
+   * the decisions (and so the resulting heap) are those of the textbook swap version.
+   */
+  insert(neuron: number, key: number, seq: number, extra: number, payload: P): void {
     const k = this.k;
     const base = neuron * k;
+    const { keys, seqs, extras, payloads } = this;
     const count = this.counts[neuron]!;
     if (count < k) {
-      // Append and sift up.
+      // Append and sift up: move the parent down while the new entry is worse than it.
       let i = count;
-      const at = base + i;
-      this.keys[at] = key;
-      this.seqs[at] = seq;
-      this.extras[at] = extra;
-      this.payloads[at] = payload;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (!this.worse(base + i, base + parent)) break;
-        this.swap(base + i, base + parent);
+        const pk = keys[base + parent]!;
+        if (!(key < pk || (key === pk && seq > seqs[base + parent]!))) break;
+        keys[base + i] = pk;
+        seqs[base + i] = seqs[base + parent]!;
+        extras[base + i] = extras[base + parent]!;
+        payloads[base + i] = payloads[base + parent];
         i = parent;
       }
+      keys[base + i] = key;
+      seqs[base + i] = seq;
+      extras[base + i] = extra;
+      payloads[base + i] = payload;
       this.counts[neuron] = count + 1;
-      if (count + 1 === k) this.threshold[neuron] = this.keys[base]!;
+      if (count + 1 === k) this.threshold[neuron] = keys[base]!;
       return;
     }
-    // Replace the root (the worst) and sift down.
-    this.keys[base] = key;
-    this.seqs[base] = seq;
-    this.extras[base] = extra;
-    this.payloads[base] = payload;
+    // Replace the root (the worst) and sift down: move the worse child up while it is
+    // worse than the new entry.
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= k) break;
       const right = left + 1;
       let worst = left;
-      if (right < k && this.worse(base + right, base + left)) worst = right;
-      if (!this.worse(base + worst, base + i)) break;
-      this.swap(base + i, base + worst);
+      let wk = keys[base + left]!;
+      let ws = seqs[base + left]!;
+      if (right < k) {
+        const rk = keys[base + right]!;
+        const rs = seqs[base + right]!;
+        if (rk < wk || (rk === wk && rs > ws)) {
+          worst = right;
+          wk = rk;
+          ws = rs;
+        }
+      }
+      if (!(wk < key || (wk === key && ws > seq))) break;
+      keys[base + i] = wk;
+      seqs[base + i] = ws;
+      extras[base + i] = extras[base + worst]!;
+      payloads[base + i] = payloads[base + worst];
       i = worst;
     }
-    this.threshold[neuron] = this.keys[base]!;
+    keys[base + i] = key;
+    seqs[base + i] = seq;
+    extras[base + i] = extra;
+    payloads[base + i] = payload;
+    this.threshold[neuron] = keys[base]!;
   }
 
   /** Entries held by `neuron`. */
@@ -178,8 +178,9 @@ export class NeuronHeaps<P> {
 
 /**
  * Offers a block of rows (rows x neurons, row-major) to the heaps: the hot loop of topk.
- * `payloadOf(r)` is called only for rows that enter some heap; `extras` (same shape,
- * optional) is each entry's argmax.
+ * `payloadOf(r)` is called at most once per row, and only for rows that enter some heap;
+ * `extras` (same shape, optional) is each entry's argmax. The threshold test is the only
+ * work for a value that does not enter, in a loop specialised for top/bottom.
  */
 export function offerBlock<P>(
   heaps: NeuronHeaps<P>,
@@ -192,14 +193,32 @@ export function offerBlock<P>(
   const c = heaps.neurons;
   if (values.length < rows * c) throw new Error(`offerBlock: ${values.length} values for ${rows}x${c}`);
   const threshold = heaps.threshold;
-  const bottom = heaps.bottom;
+  const sign = heaps.bottom ? -1 : 1;
   for (let r = 0; r < rows; r++) {
     const base = r * c;
-    for (let n = 0; n < c; n++) {
-      const v = values[base + n]!;
-      // Inline threshold test; only winners pay for the heap operation.
-      if (bottom ? -v > threshold[n]! : v > threshold[n]!) {
-        heaps.offer(n, v, firstSeq + r, extras ? extras[base + n]! : -1, payloadOf(r));
+    let payload: P | undefined;
+    let got = false;
+    if (sign === 1) {
+      for (let n = 0; n < c; n++) {
+        const v = values[base + n]!;
+        if (v > threshold[n]!) {
+          if (!got) {
+            payload = payloadOf(r);
+            got = true;
+          }
+          heaps.insert(n, v, firstSeq + r, extras ? extras[base + n]! : -1, payload as P);
+        }
+      }
+    } else {
+      for (let n = 0; n < c; n++) {
+        const key = -values[base + n]!;
+        if (key > threshold[n]!) {
+          if (!got) {
+            payload = payloadOf(r);
+            got = true;
+          }
+          heaps.insert(n, key, firstSeq + r, extras ? extras[base + n]! : -1, payload as P);
+        }
       }
     }
   }
