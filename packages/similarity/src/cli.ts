@@ -16,8 +16,22 @@ import {
   utf8Data,
   type CommonArgs,
 } from '@cnnpipe/core';
-import { Schema, type FixedSizeList, type RecordBatch } from 'apache-arrow';
+import { Field, Float64, List, Schema, makeData, type Data, type FixedSizeList, type RecordBatch } from 'apache-arrow';
 import { meanOffDiagonal, similarityMatrices } from './similarity.js';
+
+/**
+ * A List<float64> column of `rows` rows of `size` values each, over a flat row-major
+ * buffer: the n x n matrix becomes the column's child as it is, without a copy per row
+ * (the same column `listData` would build from its rows).
+ */
+function squareListData(values: Float64Array, rows: number): Data<List> {
+  const size = rows === 0 ? 0 : values.length / rows;
+  const offsets = new Int32Array(rows + 1);
+  for (let i = 1; i <= rows; i++) offsets[i] = i * size;
+  const child = makeData({ type: new Float64(), length: values.length, data: values });
+  const type = new List(new Field('item', new Float64(), false));
+  return makeData({ type, length: rows, nullCount: 0, valueOffsets: offsets, child } as never) as unknown as Data<List>;
+}
 
 interface SimilarityArgs extends CommonArgs {
   summary: boolean;
@@ -90,14 +104,13 @@ export function main(argv?: string[]): Promise<void> {
             summary.euclidean.push(meanOffDiagonal(m.euclidean, n));
             continue;
           }
-          const rowsOf = (a: Float64Array) => Array.from({ length: n }, (_, i) => a.subarray(i * n, (i + 1) * n));
           out.push(
             makeBatch(
               {
                 layer: utf8Data(new Array<string>(n).fill(layer.name)),
                 neuron: int32Data(Int32Array.from(layer.neurons)),
-                values: listData(rowsOf(m.pearson)),
-                euclidean: listData(rowsOf(m.euclidean)),
+                values: squareListData(m.pearson, n),
+                euclidean: squareListData(m.euclidean, n),
               },
               metadata,
             ),

@@ -32,6 +32,21 @@ describe('similarityMatrices', () => {
     }
   });
 
+  it('gives the same Pearson from the exact integer path as from the centred path', async () => {
+    // Shifting every value by 0.5 leaves Pearson unchanged but sends it down the centred path.
+    const n = 9;
+    const k = 40;
+    let seed = 7;
+    const counts = Float64Array.from({ length: n * k }, () => ((seed = (seed * 16807) % 2147483647) % 13));
+    counts.fill(3, 2 * k, 3 * k); // one constant row
+    const exact = await similarityMatrices(counts, n, k);
+    const centred = await similarityMatrices(counts.map((v) => v + 0.5), n, k);
+    expect(exact.constantRows).toBe(1);
+    expect(centred.constantRows).toBe(1);
+    exact.pearson.forEach((r, i) => expect(r).toBeCloseTo(centred.pearson[i]!, 13));
+    exact.euclidean.forEach((d, i) => expect(d).toBeCloseTo(centred.euclidean[i]!, 12));
+  });
+
   it('gives a constant row correlation 0 with others (never NaN)', async () => {
     const { pearson, constantRows } = await similarityMatrices(Float64Array.of(2, 2, 2, 1, 0, 3), 2, 3);
     expect(constantRows).toBe(1);

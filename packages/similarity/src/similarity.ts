@@ -15,11 +15,88 @@ export interface SimilarityMatrices {
 
 /**
  * Similarities of the rows of `x` (n x k, row-major, float64).
- * Pearson: rows centred and scaled to unit norm, then Z·Z'. Euclidean: from the Gram matrix
- * X·X' as sqrt(‖xᵢ‖² + ‖xⱼ‖² − 2 xᵢ·xⱼ), clamped at 0 (exact for integer counts).
+ *
+ * One Gram matrix G = X·X' (onnxruntime Gemm) gives both:
+ * - Euclidean: sqrt(‖xᵢ‖² + ‖xⱼ‖² − 2 xᵢ·xⱼ), clamped at 0;
+ * - Pearson, when every value is an integer small enough that G, k·G and the products of
+ *   row sums are exact in float64 (CoF counts always are): from the integer identity
+ *   r = (k·Gᵢⱼ − SᵢSⱼ) / sqrt((k·Gᵢᵢ − Sᵢ²)(k·Gⱼⱼ − Sⱼ²)), S the row sums — exact up to the
+ *   last division, so no centring pass and no second product. Otherwise rows are centred
+ *   and scaled to unit norm and Z·Z' is a second Gemm.
  */
 export async function similarityMatrices(x: Float64Array, n: number, k: number): Promise<SimilarityMatrices> {
   if (x.length !== n * k) throw new Error(`similarityMatrices: ${x.length} values for ${n}x${k}`);
+  const xm = matrix(x, n, k);
+  const gramPromise = gemm(xm, xm, { transB: true });
+  const sums = new Float64Array(n);
+  let integral = true;
+  let maxAbsSum = 0;
+  let maxSquares = 0;
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    let squares = 0;
+    for (let j = i * k, end = (i + 1) * k; j < end; j++) {
+      const v = x[j]!;
+      if (integral && !Number.isInteger(v)) integral = false;
+      sum += v;
+      squares += v * v;
+    }
+    sums[i] = sum;
+    maxAbsSum = Math.max(maxAbsSum, Math.abs(sum));
+    maxSquares = Math.max(maxSquares, squares);
+  }
+  // Every partial sum of the products is at most max ‖xᵢ‖² (Cauchy–Schwarz): all exact below 2^53.
+  const exact = integral && k * maxSquares <= Number.MAX_SAFE_INTEGER && maxAbsSum * maxAbsSum <= Number.MAX_SAFE_INTEGER;
+  const corrPromise = exact ? undefined : centredProducts(x, n, k);
+  const gram = (await gramPromise).data;
+  const pearson = new Float64Array(n * n);
+  const euclidean = new Float64Array(n * n);
+  let constantRows = 0;
+  if (exact) {
+    // Scale of each row: k·Gᵢᵢ − Sᵢ² (an exact integer; 0 for a constant row).
+    const spread = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      spread[i] = k * gram[i * n + i]! - sums[i]! * sums[i]!;
+      if (!(spread[i]! > 0)) constantRows++;
+    }
+    for (let i = 0; i < n; i++) {
+      pearson[i * n + i] = 1;
+      const di = spread[i]!;
+      const si = sums[i]!;
+      const gii = gram[i * n + i]!;
+      for (let j = i + 1; j < n; j++) {
+        const dj = spread[j]!;
+        const g = gram[i * n + j]!;
+        const r = di > 0 && dj > 0 ? Math.max(-1, Math.min(1, (k * g - si * sums[j]!) / Math.sqrt(di * dj))) : 0;
+        pearson[i * n + j] = r;
+        pearson[j * n + i] = r;
+        const d = Math.sqrt(Math.max(0, gii + gram[j * n + j]! - 2 * g));
+        euclidean[i * n + j] = d;
+        euclidean[j * n + i] = d;
+      }
+    }
+    return { pearson, euclidean, constantRows };
+  }
+  const centred = await corrPromise!;
+  constantRows = centred.constantRows;
+  const corr = centred.corr;
+  for (let i = 0; i < n; i++) {
+    pearson[i * n + i] = 1;
+    const gii = gram[i * n + i]!;
+    for (let j = i + 1; j < n; j++) {
+      const r = Math.max(-1, Math.min(1, corr[i * n + j]!));
+      pearson[i * n + j] = r;
+      pearson[j * n + i] = r;
+      const d = Math.sqrt(Math.max(0, gii + gram[j * n + j]! - 2 * gram[i * n + j]!));
+      euclidean[i * n + j] = d;
+      euclidean[j * n + i] = d;
+    }
+  }
+  return { pearson, euclidean, constantRows };
+}
+
+/** Z·Z' of the rows centred and scaled to unit norm (a constant row is a zero row of Z). */
+async function centredProducts(x: Float64Array, n: number, k: number): Promise<{ corr: Float64Array; constantRows: number }> {
   const z = new Float64Array(n * k);
   let constantRows = 0;
   for (let i = 0; i < n; i++) {
@@ -37,23 +114,7 @@ export async function similarityMatrices(x: Float64Array, n: number, k: number):
     for (let j = 0; j < k; j++) z[i * k + j] = (row[j]! - mean) * scale;
   }
   const zm = matrix(z, n, k);
-  const xm = matrix(x, n, k);
-  const [corr, gram] = await Promise.all([gemm(zm, zm, { transB: true }), gemm(xm, xm, { transB: true })]);
-  const pearson = new Float64Array(n * n);
-  const euclidean = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    pearson[i * n + i] = 1;
-    const gii = gram.data[i * n + i]!;
-    for (let j = i + 1; j < n; j++) {
-      const r = Math.max(-1, Math.min(1, corr.data[i * n + j]!));
-      pearson[i * n + j] = r;
-      pearson[j * n + i] = r;
-      const d = Math.sqrt(Math.max(0, gii + gram.data[j * n + j]! - 2 * gram.data[i * n + j]!));
-      euclidean[i * n + j] = d;
-      euclidean[j * n + i] = d;
-    }
-  }
-  return { pearson, euclidean, constantRows };
+  return { corr: (await gemm(zm, zm, { transB: true })).data, constantRows };
 }
 
 /** Mean of the off-diagonal entries of an n x n matrix; NaN when n < 2. */
