@@ -1,21 +1,34 @@
 #!/usr/bin/env node
 // Benchmark of the neuron statistics, each against the numpy code a notebook user writes:
 //   topk -k 100 over N images x 512 channels streamed from a file  vs  np.argpartition +
-//   sort on the same matrix already in memory;
+//   sort on the same matrix;
 //   similarity of a 512 x 1000 CoF table  vs  np.corrcoef + pairwise Euclidean distances.
-//   node tools/bench/neuron-stats.js [--images N]   (default 100000)
+// Two comparisons, because a command's fixed start-up (node, module loading, yargs,
+// onnxruntime session) is a large part of a short task:
+//   whole:   the cnnpipe command, wall clock, reading its Arrow file and writing its output
+//            vs  the numpy script run the same way (python start, import numpy, np.fromfile
+//            of the same numbers as raw binary, the computation);
+//   work:    the command minus its start-up (the same command on a one-row input of the
+//            same kind: node, imports, session creation, open, write)  vs  numpy's
+//            computation alone on data already in memory (time.perf_counter around it).
+// Every figure is the median of --repeat runs (default 3).
+//   node tools/bench/neuron-stats.js [--images N] [--repeat R] [--keep]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArrowWriter, META, fixedSizeListData, int32Data, makeBatch, utf8Data } from '@cnnpipe/core';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const images = Number(process.argv[process.argv.indexOf('--images') + 1]) || 100_000;
+const argValue = (name) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : NaN);
+const images = argValue('--images') || 100_000;
+const repeat = argValue('--repeat') || 3;
 const channels = 512;
 const classes = Array.from({ length: 1000 }, (_, i) => `class${i}`);
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-bench-stats-'));
+// ~400 MB of inputs: removed however the run ends, unless --keep.
+if (!process.argv.includes('--keep')) process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 let seed = 12345;
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 
@@ -58,6 +71,36 @@ const cofWriter = ArrowWriter.open(join(dir, 'cof.arrows'), cof.schema);
 await cofWriter.write(cof);
 await cofWriter.close();
 
+// One-row inputs of the same kinds: what each command costs before it has any work.
+{
+  const batch = makeBatch(
+    {
+      image: utf8Data(['img0.png']),
+      label: int32Data(Int32Array.of(0)),
+      class: utf8Data([classes[0]]),
+      layer: fixedSizeListData(raw.subarray(0, channels), channels),
+    },
+    meta,
+  );
+  const w = ArrowWriter.open(join(dir, 'acts1.arrows'), batch.schema);
+  await w.write(batch);
+  await w.close();
+  const small = makeBatch(
+    {
+      layer: utf8Data(['layer', 'layer']),
+      neuron: int32Data(Int32Array.of(0, 1)),
+      counts: fixedSizeListData(counts.subarray(0, 2000), 1000),
+      total: int32Data(Int32Array.of(100, 100)),
+    },
+    new Map([[META.kind, 'cof'], [META.classes, JSON.stringify(classes)]]),
+  );
+  const c = ArrowWriter.open(join(dir, 'cof2.arrows'), small.schema);
+  await c.write(small);
+  await c.close();
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 function time(command, args) {
   const start = performance.now();
   const run = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -65,7 +108,11 @@ function time(command, args) {
   return (performance.now() - start) / 1000;
 }
 
-const numpy = `
+const timeMedian = (command, args) => median(Array.from({ length: repeat }, () => time(command, args)));
+
+// The numpy side: one script per task, so its wall clock holds python's start, numpy's
+// import and its own loading; it prints the computation's own time.
+const numpyTopk = `
 import sys, time, numpy as np
 d = sys.argv[1]; n = int(sys.argv[2])
 x = np.fromfile(d + '/acts.f32', dtype=np.float32).reshape(n, 512)
@@ -74,21 +121,49 @@ idx = np.argpartition(-x, 100, axis=0)[:100]
 vals = np.take_along_axis(x, idx, axis=0)
 order = np.argsort(-vals, axis=0, kind='stable')
 top = np.take_along_axis(idx, order, axis=0)
-t_topk = time.perf_counter() - t
+print(time.perf_counter() - t)
+`;
+const numpySim = `
+import sys, time, numpy as np
+d = sys.argv[1]
 c = np.fromfile(d + '/cof.i32', dtype=np.int32).reshape(512, 1000).astype(np.float64)
 t = time.perf_counter()
 p = np.corrcoef(c)
 sq = (c * c).sum(1)
 e = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * c @ c.T, 0))
-t_sim = time.perf_counter() - t
-print(t_topk, t_sim)
+print(time.perf_counter() - t)
 `;
-const py = spawnSync('/usr/bin/python3', ['-c', numpy, dir, String(images)], { encoding: 'utf8' });
-const [npTopk, npSim] = py.status === 0 ? py.stdout.trim().split(' ').map(Number) : [NaN, NaN];
-const tTopk = time(process.execPath, [join(root, 'packages/topk/bin/topk.js'), '-k', '100', join(dir, 'acts.arrows'), '-o', join(dir, 'topk.arrows')]);
-const tSim = time(process.execPath, [join(root, 'packages/similarity/bin/similarity.js'), join(dir, 'cof.arrows'), '-o', join(dir, 'sim.arrows')]);
+function numpy(script) {
+  const whole = [];
+  const compute = [];
+  for (let i = 0; i < repeat; i++) {
+    const start = performance.now();
+    const py = spawnSync('/usr/bin/python3', ['-c', script, dir, String(images)], { encoding: 'utf8' });
+    whole.push((performance.now() - start) / 1000);
+    compute.push(py.status === 0 ? Number(py.stdout.trim()) : NaN);
+  }
+  return { whole: median(whole), compute: median(compute) };
+}
 
-console.log(`neuron-stats benchmark (${images} images x ${channels} channels; CoF ${channels} x 1000)`);
-console.log('task | cnnpipe (whole command, streamed from file) | numpy (in memory, compute only) | ratio numpy/cnnpipe');
-console.log(`topk -k 100 | ${tTopk.toFixed(2)} s (${(images / tTopk).toFixed(0)} rows/s) | ${npTopk.toFixed(2)} s (${(images / npTopk).toFixed(0)} rows/s) | ${(npTopk / tTopk).toFixed(2)}x`);
-console.log(`similarity | ${tSim.toFixed(2)} s | ${npSim.toFixed(2)} s | ${(npSim / tSim).toFixed(2)}x`);
+const topkBin = join(root, 'packages/topk/bin/topk.js');
+const simBin = join(root, 'packages/similarity/bin/similarity.js');
+const tTopk = timeMedian(process.execPath, [topkBin, '-k', '100', join(dir, 'acts.arrows'), '-o', join(dir, 'topk.arrows')]);
+const tTopkStart = timeMedian(process.execPath, [topkBin, '-k', '100', join(dir, 'acts1.arrows'), '-o', join(dir, 'topk1.arrows')]);
+const tSim = timeMedian(process.execPath, [simBin, join(dir, 'cof.arrows'), '-o', join(dir, 'sim.arrows')]);
+const tSimStart = timeMedian(process.execPath, [simBin, join(dir, 'cof2.arrows'), '-o', join(dir, 'sim2.arrows')]);
+const npTopk = numpy(numpyTopk);
+const npSim = numpy(numpySim);
+
+const s = (t) => `${t.toFixed(2)} s`;
+const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+console.log(`neuron-stats benchmark (${images} images x ${channels} channels; CoF ${channels} x 1000; median of ${repeat})`);
+console.log('ratio = numpy time / cnnpipe time (above 1: cnnpipe is faster)');
+console.log('task | cnnpipe whole command (file in, file out) | numpy whole script (python + import + load + compute) | ratio | cnnpipe start-up (same command, 1-row input) | cnnpipe work (whole - start-up) | numpy compute only (in memory) | ratio');
+console.log(
+  `topk -k 100 | ${s(tTopk)} (${(images / tTopk).toFixed(0)} rows/s) | ${s(npTopk.whole)} | ${ratio(npTopk.whole, tTopk)} | ` +
+    `${s(tTopkStart)} | ${s(tTopk - tTopkStart)} (${(images / (tTopk - tTopkStart)).toFixed(0)} rows/s) | ${s(npTopk.compute)} | ${ratio(npTopk.compute, tTopk - tTopkStart)}`,
+);
+console.log(
+  `similarity | ${s(tSim)} | ${s(npSim.whole)} | ${ratio(npSim.whole, tSim)} | ` +
+    `${s(tSimStart)} | ${s(tSim - tSimStart)} | ${s(npSim.compute)} | ${ratio(npSim.compute, tSim - tSimStart)}`,
+);
