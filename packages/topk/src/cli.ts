@@ -51,17 +51,37 @@ export function layerColumns(schema: Schema): { name: string; size: number }[] {
     .map((f) => ({ name: f.name, size: (f.type as FixedSizeList).listSize }));
 }
 
+const utf8Decoder = new TextDecoder();
+
+/** Reads row `r` of a column: straight from its buffers when it is one chunk (a batch's is). */
+function utf8Reader(vector: Vector | null): (row: number) => string | null {
+  if (!vector) return () => null;
+  const data = vector.data[0];
+  if (vector.data.length !== 1 || !data || !(data.valueOffsets instanceof Int32Array)) {
+    return (r) => (vector.get(r) as string | null) ?? null;
+  }
+  const offsets = data.valueOffsets;
+  const bytes = data.values as Uint8Array;
+  return (r) => (data.getValid(r) ? utf8Decoder.decode(bytes.subarray(offsets[r], offsets[r + 1])) : null);
+}
+
+function int32Reader(vector: Vector | null): (row: number) => number | null {
+  if (!vector) return () => null;
+  const data = vector.data[0];
+  if (vector.data.length !== 1 || !data || !(data.values instanceof Int32Array)) {
+    return (r) => (vector.get(r) as number | null) ?? null;
+  }
+  const values = data.values;
+  return (r) => (data.getValid(r) ? values[r]! : null);
+}
+
+/** The payload of row `r` of a batch, made once per row and only for rows that enter a heap. */
 function rowInfoReader(batch: RecordBatch): (row: number) => RowInfo {
-  const image = batch.getChild('image') as Vector;
-  const label = batch.getChild('label') as Vector;
-  const cls = batch.getChild('class') as Vector;
+  const image = utf8Reader(batch.getChild('image'));
+  const label = int32Reader(batch.getChild('label'));
+  const cls = utf8Reader(batch.getChild('class'));
   const cache: (RowInfo | undefined)[] = new Array<RowInfo | undefined>(batch.numRows);
-  return (r) =>
-    (cache[r] ??= {
-      image: (image.get(r) as string | null) ?? null,
-      label: (label.get(r) as number | null) ?? null,
-      cls: (cls.get(r) as string | null) ?? null,
-    });
+  return (r) => (cache[r] ??= { image: image(r), label: label(r), cls: cls(r) });
 }
 
 async function fromActivations(input: ArrowInput, args: TopkArgs): Promise<{ states: LayerState[]; argmax: boolean }> {
