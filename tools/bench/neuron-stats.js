@@ -8,9 +8,13 @@
 //   whole:   the cnnpipe command, wall clock, reading its Arrow file and writing its output
 //            vs  the numpy script run the same way (python start, import numpy, np.fromfile
 //            of the same numbers as raw binary, the computation);
-//   work:    the command minus its start-up (the same command on a one-row input of the
-//            same kind: node, imports, session creation, open, write)  vs  numpy's
-//            computation alone on data already in memory (time.perf_counter around it).
+//   kernel:  the tool's own kernel on the same numbers already in memory (topk: the heaps of
+//            offerBlock over 4096-row blocks, then each neuron's sorted list; similarity:
+//            similarityMatrices, whose first call creates the onnxruntime session), in a
+//            fresh node process, first call and warm median  vs  numpy's computation alone
+//            (time.perf_counter around it, in a fresh python process).
+// The start-up column (the same command on a one-row input of the same kind: node, module
+// loading, yargs, session creation, open, write) says how much of a whole command is fixed.
 // Every figure is the median of --repeat runs (default 3).
 //   node tools/bench/neuron-stats.js [--images N] [--repeat R] [--keep]
 import { spawnSync } from 'node:child_process';
@@ -145,6 +149,40 @@ function numpy(script) {
   return { whole: median(whole), compute: median(compute) };
 }
 
+// The cnnpipe kernels, in a fresh node process on the raw numbers numpy reads.
+const kernels = `
+import { readFileSync } from 'node:fs';
+const [root, dir, images, repeat] = process.argv.slice(1);
+const n = Number(images);
+const { NeuronHeaps, offerBlock } = await import(root + '/packages/topk/dist/heap.js');
+const { similarityMatrices } = await import(root + '/packages/similarity/dist/similarity.js');
+const raw = new Float32Array(readFileSync(dir + '/acts.f32').buffer);
+const counts = Float64Array.from(new Int32Array(readFileSync(dir + '/cof.i32').buffer));
+const topk = [];
+const sim = [];
+for (let i = 0; i < Number(repeat); i++) {
+  let t = performance.now();
+  const heaps = new NeuronHeaps(512, 100, false);
+  for (let start = 0; start < n; start += 4096) {
+    const rows = Math.min(4096, n - start);
+    offerBlock(heaps, raw.subarray(start * 512, (start + rows) * 512), rows, start, (r) => start + r);
+  }
+  for (let c = 0; c < 512; c++) heaps.sorted(c);
+  topk.push((performance.now() - t) / 1000);
+  t = performance.now();
+  await similarityMatrices(counts, 512, 1000);
+  sim.push((performance.now() - t) / 1000);
+}
+console.log(JSON.stringify({ topk, sim }));
+`;
+function kernelTimes() {
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', kernels, root, dir, String(images), String(repeat)], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`kernel timing failed: ${run.stderr}`);
+  const { topk, sim } = JSON.parse(run.stdout);
+  const of = (xs) => ({ first: xs[0], warm: median(xs.length > 1 ? xs.slice(1) : xs) });
+  return { topk: of(topk), sim: of(sim) };
+}
+
 const topkBin = join(root, 'packages/topk/bin/topk.js');
 const simBin = join(root, 'packages/similarity/bin/similarity.js');
 const tTopk = timeMedian(process.execPath, [topkBin, '-k', '100', join(dir, 'acts.arrows'), '-o', join(dir, 'topk.arrows')]);
@@ -153,17 +191,21 @@ const tSim = timeMedian(process.execPath, [simBin, join(dir, 'cof.arrows'), '-o'
 const tSimStart = timeMedian(process.execPath, [simBin, join(dir, 'cof2.arrows'), '-o', join(dir, 'sim2.arrows')]);
 const npTopk = numpy(numpyTopk);
 const npSim = numpy(numpySim);
+const kernel = kernelTimes();
 
-const s = (t) => `${t.toFixed(2)} s`;
+const s = (t) => (t < 0.1 ? `${(t * 1000).toFixed(0)} ms` : `${t.toFixed(2)} s`);
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 console.log(`neuron-stats benchmark (${images} images x ${channels} channels; CoF ${channels} x 1000; median of ${repeat})`);
 console.log('ratio = numpy time / cnnpipe time (above 1: cnnpipe is faster)');
-console.log('task | cnnpipe whole command (file in, file out) | numpy whole script (python + import + load + compute) | ratio | cnnpipe start-up (same command, 1-row input) | cnnpipe work (whole - start-up) | numpy compute only (in memory) | ratio');
 console.log(
-  `topk -k 100 | ${s(tTopk)} (${(images / tTopk).toFixed(0)} rows/s) | ${s(npTopk.whole)} | ${ratio(npTopk.whole, tTopk)} | ` +
-    `${s(tTopkStart)} | ${s(tTopk - tTopkStart)} (${(images / (tTopk - tTopkStart)).toFixed(0)} rows/s) | ${s(npTopk.compute)} | ${ratio(npTopk.compute, tTopk - tTopkStart)}`,
+  'task | cnnpipe whole command (Arrow file in, file out) | numpy whole script (python start + import + np.fromfile + compute) | ratio | ' +
+    'cnnpipe start-up (same command, 1-row input) | cnnpipe kernel in memory (first call / warm) | numpy compute in memory | ratio (first / warm)',
 );
-console.log(
-  `similarity | ${s(tSim)} | ${s(npSim.whole)} | ${ratio(npSim.whole, tSim)} | ` +
-    `${s(tSimStart)} | ${s(tSim - tSimStart)} | ${s(npSim.compute)} | ${ratio(npSim.compute, tSim - tSimStart)}`,
-);
+const row = (task, whole, start, np, k) =>
+  console.log(
+    `${task} | ${whole} | ${s(np.whole)} | ${ratio(np.whole, tOf[task])} | ${s(start)} | ${s(k.first)} / ${s(k.warm)} | ${s(np.compute)} | ` +
+      `${ratio(np.compute, k.first)} / ${ratio(np.compute, k.warm)}`,
+  );
+const tOf = { 'topk -k 100': tTopk, similarity: tSim };
+row('topk -k 100', `${s(tTopk)} (${(images / tTopk).toFixed(0)} rows/s)`, tTopkStart, npTopk, kernel.topk);
+row('similarity', s(tSim), tSimStart, npSim, kernel.sim);
