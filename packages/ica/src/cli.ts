@@ -178,7 +178,7 @@ export function main(argv?: string[]): Promise<void> {
               const image = await cache.get(pathOf(e.image), (path) => loadPreprocessed(path, pp));
               patches.push(cropPatch(image, pp.channels, pp.size, e.argmax, width, rf));
             }
-            const result = neuronComponents(patches, pp.channels, rf.size, args.channels, {
+            const result = await neuronComponents(patches, pp.channels, rf.size, args.channels, {
               components: args.components,
               maxIter: args.maxIter,
               tol: args.tol,

@@ -98,12 +98,12 @@ function sklearnMixing(x: Float64Array, n: number, p: number, k: number, w: Floa
 const hasSklearn = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
 
 describe('fastICA', () => {
-  it('recovers known sources mixed by a known matrix (mixing columns up to sign and order)', () => {
+  it('recovers known sources mixed by a known matrix (mixing columns up to sign and order)', async () => {
     const n = 800;
     const s = 4;
     const p = 6;
     const { x, a } = mixed(n, p, s, 1);
-    const r = fastICA(x, n, p, { components: s, seed: 3, maxIter: 500, tol: 1e-6 });
+    const r = await fastICA(x, n, p, { components: s, seed: 3, maxIter: 500, tol: 1e-6 });
     expect(r.components).toBe(s);
     expect(r.converged).toBe(true);
     const got = Array.from({ length: s }, (_, c) => columnOf(r.mixing, p, s, c));
@@ -112,20 +112,20 @@ describe('fastICA', () => {
     for (const v of r.mixing) expect(Number.isFinite(v)).toBe(true);
   });
 
-  it('is deterministic for a seed', () => {
+  it('is deterministic for a seed', async () => {
     const { x } = mixed(200, 5, 3, 7);
-    const a = fastICA(x, 200, 5, { components: 3, seed: 11 });
-    const b = fastICA(x, 200, 5, { components: 3, seed: 11 });
+    const a = await fastICA(x, 200, 5, { components: 3, seed: 11 });
+    const b = await fastICA(x, 200, 5, { components: 3, seed: 11 });
     expect(Array.from(a.mixing)).toEqual(Array.from(b.mixing));
   });
 
-  it.runIf(hasSklearn)('agrees with scikit-learn FastICA (more samples than features)', () => {
+  it.runIf(hasSklearn)('agrees with scikit-learn FastICA (more samples than features)', async () => {
     const n = 500;
     const p = 6;
     const k = 4;
     const { x } = mixed(n, p, k, 2, 0.05);
     const w = new Float64Array(k * k).map(normalRandom(5));
-    const ours = fastICA(x, n, p, { components: k, wInit: w, maxIter: 400, tol: 1e-6 });
+    const ours = await fastICA(x, n, p, { components: k, wInit: w, maxIter: 400, tol: 1e-6 });
     const ref = sklearnMixing(x, n, p, k, w, 400, 1e-6)!;
     expect(ref).toBeDefined();
     const got = Array.from({ length: k }, (_, c) => columnOf(ours.mixing, p, k, c));
@@ -138,35 +138,58 @@ describe('fastICA', () => {
     gn.forEach((g, i) => expect(g).toBeCloseTo(wn[i]!, 2));
   });
 
-  it.runIf(hasSklearn)('agrees with scikit-learn FastICA on patch-like data (features > samples)', () => {
+  it.runIf(hasSklearn)('agrees with scikit-learn FastICA on patch-like data (features > samples)', async () => {
     const n = 60;
     const p = 100;
     const k = 3;
     const { x } = mixed(n, p, k, 4, 0.01);
     const w = new Float64Array(k * k).map(normalRandom(9));
-    const ours = fastICA(x, n, p, { components: k, wInit: w, maxIter: 400, tol: 1e-6 });
+    const ours = await fastICA(x, n, p, { components: k, wInit: w, maxIter: 400, tol: 1e-6 });
     const ref = sklearnMixing(x, n, p, k, w, 400, 1e-6)!;
     const got = Array.from({ length: k }, (_, c) => columnOf(ours.mixing, p, k, c));
     const want = Array.from({ length: k }, (_, c) => columnOf(ref, p, k, c));
     for (const c of matchedCorrelations(got, want)) expect(c).toBeGreaterThan(0.99);
   });
 
-  it('gives fewer components on a rank-deficient set, never NaN', () => {
+  // The sizes of the study (100 top patches of 30 x 30 pixels, 8 components): whitening through
+  // the 100 x 100 Gram matrix; and the other side (more samples than features, 8 components):
+  // through the 30 x 30 covariance.
+  for (const [n, p, seed] of [
+    [100, 900, 21],
+    [400, 30, 22],
+  ] as const) {
+    it.runIf(hasSklearn)(`agrees with scikit-learn FastICA at ${n} samples x ${p} features, 8 components`, async () => {
+      const k = 8;
+      const { x } = mixed(n, p, k, seed, 0.01);
+      const w = new Float64Array(k * k).map(normalRandom(seed + 100));
+      const ours = await fastICA(x, n, p, { components: k, wInit: w, maxIter: 1000, tol: 1e-8 });
+      expect(ours.components).toBe(k);
+      expect(ours.converged).toBe(true);
+      const ref = sklearnMixing(x, n, p, k, w, 1000, 1e-8)!;
+      expect(ref).toBeDefined();
+      const got = Array.from({ length: k }, (_, c) => columnOf(ours.mixing, p, k, c));
+      const want = Array.from({ length: k }, (_, c) => columnOf(ref, p, k, c));
+      for (const c of matchedCorrelations(got, want)) expect(c).toBeGreaterThan(0.99);
+      for (const v of ours.mixing) expect(Number.isFinite(v)).toBe(true);
+    });
+  }
+
+  it('gives fewer components on a rank-deficient set, never NaN', async () => {
     // 3 samples: the centred data has rank 2.
     const x = Float64Array.from({ length: 3 * 10 }, (_, i) => Math.sin(i * 1.3) + (i % 7));
-    const r = fastICA(x, 3, 10, { components: 8 });
+    const r = await fastICA(x, 3, 10, { components: 8 });
     expect(r.rank).toBe(2);
     expect(r.components).toBe(2);
     for (const v of r.mixing) expect(Number.isFinite(v)).toBe(true);
     // Two features that are exact copies: rank 1 of 2.
     const y = Float64Array.from({ length: 50 * 2 }, (_, i) => Math.sin(Math.floor(i / 2) * 0.7));
-    const q = fastICA(y, 50, 2, { components: 2 });
+    const q = await fastICA(y, 50, 2, { components: 2 });
     expect(q.components).toBe(1);
     for (const v of q.mixing) expect(Number.isFinite(v)).toBe(true);
   });
 
-  it('gives no components for constant or single samples', () => {
-    expect(fastICA(new Float64Array(40).fill(0.5), 10, 4, { components: 8 }).components).toBe(0);
-    expect(fastICA(new Float64Array(4).fill(1), 1, 4, { components: 8 }).components).toBe(0);
+  it('gives no components for constant or single samples', async () => {
+    expect((await fastICA(new Float64Array(40).fill(0.5), 10, 4, { components: 8 })).components).toBe(0);
+    expect((await fastICA(new Float64Array(4).fill(1), 1, 4, { components: 8 })).components).toBe(0);
   });
 });

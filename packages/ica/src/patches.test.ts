@@ -68,23 +68,23 @@ describe('neuronComponents', () => {
   const patches = (channels: number, n: number) =>
     Array.from({ length: n }, (_, i) => Float32Array.from({ length: channels * 9 }, (_, j) => Math.sin(i * 1.7 + j * 0.9 + (i * j) % 5)));
 
-  it('gray, joint and rgb shapes', () => {
+  it('gray, joint and rgb shapes', async () => {
     const p = patches(3, 30);
     const opts = { components: 4 };
-    const gray = neuronComponents(p, 3, 3, 'gray', opts);
+    const gray = await neuronComponents(p, 3, 3, 'gray', opts);
     expect(gray.channels).toBe(1);
     expect(gray.components.map((c) => c.length)).toEqual([9, 9, 9, 9]);
-    const joint = neuronComponents(p, 3, 3, 'joint', opts);
+    const joint = await neuronComponents(p, 3, 3, 'joint', opts);
     expect(joint.channels).toBe(3);
     expect(joint.components.map((c) => c.length)).toEqual([27, 27, 27, 27]);
-    const rgb = neuronComponents(p, 3, 3, 'rgb', opts);
+    const rgb = await neuronComponents(p, 3, 3, 'rgb', opts);
     expect(rgb.channels).toBe(3);
     expect(rgb.components.length).toBe(4);
     for (const c of [...gray.components, ...joint.components, ...rgb.components]) for (const v of c) expect(Number.isFinite(v)).toBe(true);
   });
 
-  it('fewer patches than components: fewer components, no NaN', () => {
-    const r = neuronComponents(patches(1, 3), 1, 3, 'gray', { components: 8 });
+  it('fewer patches than components: fewer components, no NaN', async () => {
+    const r = await neuronComponents(patches(1, 3), 1, 3, 'gray', { components: 8 });
     expect(r.components.length).toBe(2);
     for (const c of r.components) for (const v of c) expect(Number.isFinite(v)).toBe(true);
   });
