@@ -45,13 +45,11 @@ export function eighDescending(a: Float64Array, n: number, out?: SymmetricEigen)
 }
 
 /**
- * Householder reduction to tridiagonal form. `v` holds the (symmetric) matrix on entry and
- * the transpose of the accumulated orthogonal transform on exit (row j = column j of Q);
- * d: diagonal, e: sub-diagonal (e[0] = 0).
+ * The Householder reduction that `tred2` and `tridiagonalize` share (the first half of
+ * EISPACK's tred2): on exit `v` holds the reflectors, d and e what each continuation reads.
  */
-function tred2(n: number, v: Float64Array, d: Float64Array, e: Float64Array): void {
+function householderReduce(n: number, v: Float64Array, d: Float64Array, e: Float64Array): void {
   for (let j = 0; j < n; j++) d[j] = v[j * n + n - 1]!;
-
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -105,6 +103,15 @@ function tred2(n: number, v: Float64Array, d: Float64Array, e: Float64Array): vo
     }
     d[i] = h;
   }
+}
+
+/**
+ * Householder reduction to tridiagonal form. `v` holds the (symmetric) matrix on entry and
+ * the transpose of the accumulated orthogonal transform on exit (row j = column j of Q);
+ * d: diagonal, e: sub-diagonal (e[0] = 0).
+ */
+function tred2(n: number, v: Float64Array, d: Float64Array, e: Float64Array): void {
+  householderReduce(n, v, d, e);
 
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
@@ -289,60 +296,7 @@ export function eighTop(a: Float64Array, n: number, k: number): SymmetricEigen {
 
 /** tred2's reduction without the accumulation: v keeps the reflectors (row i, columns < i) and T's diagonal. */
 function tridiagonalize(n: number, v: Float64Array, d: Float64Array, e: Float64Array): void {
-  for (let j = 0; j < n; j++) d[j] = v[j * n + n - 1]!;
-  for (let i = n - 1; i > 0; i--) {
-    let scale = 0;
-    let h = 0;
-    for (let k = 0; k < i; k++) scale += Math.abs(d[k]!);
-    if (scale === 0) {
-      e[i] = d[i - 1]!;
-      for (let j = 0; j < i; j++) {
-        d[j] = v[j * n + i - 1]!;
-        v[j * n + i] = 0;
-        v[i * n + j] = 0;
-      }
-    } else {
-      for (let k = 0; k < i; k++) {
-        d[k]! /= scale;
-        h += d[k]! * d[k]!;
-      }
-      let f = d[i - 1]!;
-      let g = Math.sqrt(h);
-      if (f > 0) g = -g;
-      e[i] = scale * g;
-      h -= f * g;
-      d[i - 1] = f - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        f = d[j]!;
-        const row = j * n;
-        v[i * n + j] = f;
-        g = e[j]! + v[row + j]! * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          const x = v[row + k]!;
-          g += x * d[k]!;
-          e[k]! += x * f;
-        }
-        e[j] = g;
-      }
-      f = 0;
-      for (let j = 0; j < i; j++) {
-        e[j]! /= h;
-        f += e[j]! * d[j]!;
-      }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j]! -= hh * d[j]!;
-      for (let j = 0; j < i; j++) {
-        f = d[j]!;
-        g = e[j]!;
-        const row = j * n;
-        for (let k = j; k <= i - 1; k++) v[row + k]! -= f * e[k]! + g * d[k]!;
-        d[j] = v[row + i - 1]!;
-        v[row + i] = 0;
-      }
-    }
-    d[i] = h;
-  }
+  householderReduce(n, v, d, e);
   d[0] = 0;
   e[0] = 0;
 }
