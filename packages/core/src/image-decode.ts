@@ -1,4 +1,12 @@
-import pngjs from 'pngjs';
+import { createRequire } from 'node:module';
+import type PngJs from 'pngjs';
+
+/** pngjs, loaded on the first PNG (CommonJS, so synchronously): tools that decode no image skip its ~20 ms. */
+let pngLibrary: typeof PngJs | undefined;
+function pngjs(): typeof PngJs {
+  pngLibrary ??= createRequire(import.meta.url)('pngjs') as typeof PngJs;
+  return pngLibrary;
+}
 
 /** Decoded 8-bit pixels, interleaved (HWC), as libvips/sharp hands them out with `.raw()`. */
 export interface RawImage {
@@ -23,9 +31,9 @@ export function decodeSimplePng(bytes: Buffer): RawImage | undefined {
   // A profile turns sharp's decode into a colour transform. Finding the chunk name
   // anywhere (even inside compressed data) only costs the slower path, never exactness.
   if (bytes.includes(ICC_CHUNK)) return undefined;
-  let png: ReturnType<typeof pngjs.PNG.sync.read>;
+  let png: ReturnType<typeof PngJs.PNG.sync.read>;
   try {
-    png = pngjs.PNG.sync.read(bytes, { checkCRC: true });
+    png = pngjs().PNG.sync.read(bytes, { checkCRC: true });
   } catch {
     return undefined; // sharp decides, and words the error if the file is really broken.
   }

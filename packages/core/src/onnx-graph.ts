@@ -1,8 +1,18 @@
-import onnxProto from 'onnx-proto';
+import { createRequire } from 'node:module';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 
-/** The ONNX protobuf classes (onnx-proto is CommonJS; this is its namespace). */
-export const onnx = onnxProto.onnx;
+/**
+ * The ONNX protobuf classes, loaded on first use: onnx-proto (protobufjs) costs ~35 ms of
+ * start-up that tools without an ONNX graph (topk, cof, csv, ...) should not pay. It is
+ * CommonJS, so a synchronous require does it.
+ */
+let protoClasses: typeof OnnxTypes | undefined;
+function onnxClasses(): typeof OnnxTypes {
+  protoClasses ??= (createRequire(import.meta.url)('onnx-proto') as { onnx: typeof OnnxTypes }).onnx;
+  return protoClasses;
+}
+
+/** ONNX protobuf message types. */
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace onnx {
   export type IValueInfoProto = OnnxTypes.IValueInfoProto;
@@ -15,6 +25,9 @@ export declare namespace onnx {
   export type NodeProto = OnnxTypes.NodeProto;
   export type TensorProto = OnnxTypes.TensorProto;
 }
+
+/** ONNX AttributeProto.AttributeType values (onnx.proto), without loading protobuf. */
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 /** ONNX element types we build graphs over. */
 export const ElemType = { float32: 1, int32: 6, int64: 7, float64: 11 } as const;
@@ -33,21 +46,21 @@ export function valueInfo(name: string, elemType: number, dims: (string | number
 }
 
 export function intAttribute(name: string, value: number): onnx.IAttributeProto {
-  return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
+  return { name, type: AttributeType.INT, i: value };
 }
 
 /** Serialises a one-graph model at opset 13 (ONNX IR 7), the level onnxruntime reads everywhere. */
 export function encodeModel(graph: onnx.IGraphProto, opset = 13): Uint8Array {
-  const model = onnx.ModelProto.create({
+  const model = onnxClasses().ModelProto.create({
     irVersion: 7,
     producerName: 'cnnpipe',
     opsetImport: [{ domain: '', version: opset }],
     graph,
   });
-  return onnx.ModelProto.encode(model).finish();
+  return onnxClasses().ModelProto.encode(model).finish();
 }
 
 /** Parses ONNX model bytes. */
 export function decodeModel(bytes: Uint8Array): onnx.ModelProto {
-  return onnx.ModelProto.decode(bytes);
+  return onnxClasses().ModelProto.decode(bytes);
 }

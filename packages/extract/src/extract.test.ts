@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ElemType, META, decodeModel, encodeModel, fixedSizeListValues, onnx, valueInfo } from '@cnnpipe/core';
+import { AttributeType, ElemType, META, decodeModel, encodeModel, fixedSizeListValues, onnx, valueInfo } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -22,15 +22,15 @@ function tinyModel(): string {
   const bytes = encodeModel({
     name: 'tiny',
     node: [
-      { opType: 'Conv', name: '/conv/Conv', input: ['input', 'w'], output: ['/conv/Conv_output_0'], attribute: [{ name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1] }] },
+      { opType: 'Conv', name: '/conv/Conv', input: ['input', 'w'], output: ['/conv/Conv_output_0'], attribute: [{ name: 'kernel_shape', type: AttributeType.INTS, ints: [1, 1] }] },
       {
         opType: 'MaxPool',
         name: '/pool/MaxPool',
         input: ['/conv/Conv_output_0'],
         output: ['out'],
         attribute: [
-          { name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] },
-          { name: 'strides', type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] },
+          { name: 'kernel_shape', type: AttributeType.INTS, ints: [2, 2] },
+          { name: 'strides', type: AttributeType.INTS, ints: [2, 2] },
         ],
       },
     ],

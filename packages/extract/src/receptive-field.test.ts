@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ElemType, META, decodeModel, encodeModel, onnx, valueInfo } from '@cnnpipe/core';
+import { AttributeType, ElemType, META, decodeModel, encodeModel, onnx, valueInfo } from '@cnnpipe/core';
 import type { ReceptiveField } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import sharp from 'sharp';
@@ -9,10 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { loadModel, resolveLayer } from './onnx-model.js';
 import { composeResize, composeTransposed, receptiveFields } from './receptive-field.js';
 
-const INTS = onnx.AttributeProto.AttributeType.INTS;
-const INT = onnx.AttributeProto.AttributeType.INT;
-const STRING = onnx.AttributeProto.AttributeType.STRING;
-const TENSOR = onnx.AttributeProto.AttributeType.TENSOR;
+const INTS = AttributeType.INTS;
+const INT = AttributeType.INT;
+const STRING = AttributeType.STRING;
+const TENSOR = AttributeType.TENSOR;
 const ints = (name: string, values: number[]): onnx.IAttributeProto => ({ name, type: INTS, ints: values });
 const str = (name: string, value: string): onnx.IAttributeProto => ({ name, type: STRING, s: Buffer.from(value) });
 const int64 = (name: string, values: number[], dims = [values.length]): onnx.ITensorProto => ({ name, dims, dataType: ElemType.int64, int64Data: values });
