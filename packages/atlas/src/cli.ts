@@ -62,7 +62,7 @@ export function main(argv?: string[]): Promise<void> {
         out.commit();
         // Quiet on success like the other tools, unless the user watches progress.
         const neurons = data.layers.reduce((a, l) => a + l.neurons.length, 0);
-        if (args.progress) ctx.info(`wrote ${args.output}: ${data.layers.length} layers, ${neurons} neurons, ${site.images.distinct} images, ${files} files${missing ? `, ${missing} images unreadable` : ''}`);
+        if (args.progress) ctx.info(`wrote ${args.output}: ${data.layers.length} layers, ${neurons} neurons, ${site.images.distinct.length} images, ${files} files${missing ? `, ${missing} images unreadable` : ''}`);
       },
     },
     argv,

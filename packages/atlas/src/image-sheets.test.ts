@@ -28,7 +28,7 @@ describe('image sheet planning', () => {
   it('draws each distinct image once while they fit in a few shared sheets', () => {
     const sheets = planImageSheets(data(1), slugs, { top: 100, tile: 28, maxSide: 2048 });
     expect(sheets.mode).toBe('shared');
-    expect(sheets.distinct).toBe(4);
+    expect(sheets.distinct).toEqual(['x', 'y', 'z', 'w']);
     expect(sheets.sets).toHaveLength(1);
     expect(sheets.sets[0]!.paths).toEqual(['x', 'y', 'z', 'w']);
     // neuron a/1's first image is 'y', tile 1; b/5's second is 'x', tile 0

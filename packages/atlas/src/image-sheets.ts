@@ -21,8 +21,8 @@ export interface ImageSheets {
   tile: number;
   format: SheetFormat;
   sets: SheetSet[];
-  /** Distinct images shown on the site. */
-  distinct: number;
+  /** The distinct images shown on the site, in first-appearance order. */
+  distinct: string[];
   /** The neuron's `index`-th top image. */
   top(layer: string, neuron: number, index: number): TileRef;
   /** The neuron's strongest image, for its card (undefined if it has none). */
@@ -64,7 +64,7 @@ export function planImageSheets(
       tile,
       format,
       sets: [set],
-      distinct: distinct.size,
+      distinct: set.paths,
       top: (layer, neuron, index) => ref(set, distinct.get(neuronOf(layer, neuron)!.top[index]!.image)!),
       card: (layer, neuron) => {
         const best = neuronOf(layer, neuron)?.top[0];
@@ -100,7 +100,7 @@ export function planImageSheets(
     tile,
     format,
     sets,
-    distinct: distinct.size,
+    distinct: [...distinct.keys()],
     top: (layer, neuron, index) => ref(perNeuron.get(`${layer}\u0000${neuron}`)!, index),
     card: (layer, neuron) => {
       const c = cards.get(layer);

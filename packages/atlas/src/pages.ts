@@ -88,7 +88,7 @@ export function indexPage(site: SiteModel): string {
 </tr>`;
   });
   const body = html`<h1>${site.title}</h1>
-<p class="lead">${data.layers.length} layers, ${data.layers.reduce((a, l) => a + l.neurons.length, 0)} neurons, ${site.images.distinct} distinct top images.
+<p class="lead">${data.layers.length} layers, ${data.layers.reduce((a, l) => a + l.neurons.length, 0)} neurons, ${site.images.distinct.length} distinct top images.
 Input ${pp.size}×${pp.size}, ${pp.channels === 1 ? 'gray' : 'RGB'}${data.classes.length ? html`; ${data.classes.length} classes: ${data.classes.join(', ')}` : ''}.</p>
 <table class="layers">
 <thead><tr><th>layer</th><th>shape</th><th>receptive field</th><th>neurons</th><th>SF</th><th>MF</th><th>mean Pearson</th><th>top concepts</th><th>most selective (Gini)</th></tr></thead>

@@ -54,7 +54,6 @@ export function topImages(neuron: Neuron, top: number) {
 export function buildSiteModel(data: AtlasData, options: AtlasOptions): SiteModel {
   const maxSide = options.maxSheetSide ?? 2048;
   const thumb = options.thumb ?? Math.min(data.preprocess.size, 96);
-  const paths = [...new Set(data.layers.flatMap((l) => l.neurons.flatMap((n) => topImages(n, options.top).map((t) => t.image))))];
   const components = new Map<string, ComponentSprites>();
   for (const layer of data.layers) {
     const first = new Map<number, number>();
@@ -71,14 +70,15 @@ export function buildSiteModel(data: AtlasData, options: AtlasOptions): SiteMode
   const names = data.layers.map((l) => l.name);
   const slugList = layerSlugs(names);
   const slugs = new Map(names.map((name, i) => [name, slugList[i]!]));
+  const images = planImageSheets(data, slugs, { top: options.top, tile: thumb, maxSide, maxSharedSheets: options.maxSharedSheets });
   return {
     data,
     title: options.title ?? (data.model ? `${data.model}` : 'cnnpipe atlas'),
     top: options.top,
     slugs,
     summaries: new Map(data.layers.map((l: Layer) => [l.name, summarizeLayer(l, data.classes)])),
-    images: planImageSheets(data, slugs, { top: options.top, tile: thumb, maxSide, maxSharedSheets: options.maxSharedSheets }),
-    imageRoot: commonFolder(paths),
+    images,
+    imageRoot: commonFolder(images.distinct),
     components,
   };
 }
