@@ -1,4 +1,4 @@
-import { denormalise, loadImage, minMaxBytes, type Preprocess } from '@cnnpipe/core';
+import { denormalise, loadPreprocessed, minMaxBytes, type Preprocess } from '@cnnpipe/core';
 import sharp from 'sharp';
 import type { Component } from './data.js';
 import type { Tile } from './sprites.js';
@@ -25,8 +25,7 @@ async function resizeChw(chw: Uint8Array, channels: number, width: number, heigh
  * crop as extract, so receptive-field boxes land on the right pixels), as a thumbnail.
  */
 export async function imageTile(path: string, pp: Preprocess, side: number): Promise<Tile> {
-  const input = new Float32Array(pp.channels * pp.size * pp.size);
-  await loadImage(path, pp, input, 0);
+  const input = await loadPreprocessed(path, pp);
   const pixels = await resizeChw(denormalise(input, pp.channels, pp), pp.channels, pp.size, pp.size, side);
   return { pixels, channels: pp.channels };
 }

@@ -115,3 +115,10 @@ export async function loadImage(path: string, pp: Preprocess, out: Float32Array,
   if (channels < pp.channels && channels !== 1) throw new CliError(`${path}: decoded ${channels} channels (expected ${pp.channels})`);
   normaliseInto(image, pp, out, offset);
 }
+
+/** One image as the network's input, in its own CHW float32 array (see `loadImage`). */
+export async function loadPreprocessed(path: string, pp: Preprocess): Promise<Float32Array> {
+  const out = new Float32Array(pp.channels * pp.size * pp.size);
+  await loadImage(path, pp, out, 0);
+  return out;
+}

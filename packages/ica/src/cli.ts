@@ -8,6 +8,7 @@ import {
   expectKind,
   int32Data,
   layersOf,
+  loadPreprocessed,
   LruCache,
   listData,
   makeBatch,
@@ -25,7 +26,7 @@ import {
 import { Schema, type RecordBatch } from 'apache-arrow';
 import { neuronComponents, type ChannelMode } from './components.js';
 import { montagePng } from './montage.js';
-import { cropPatch, loadPreprocessed } from './patches.js';
+import { cropPatch } from './patches.js';
 
 interface IcaArgs extends CommonArgs {
   components: number;

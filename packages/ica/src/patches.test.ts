@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { neuronComponents } from './components.js';
-import { parsePreprocess, patchOrigin } from '@cnnpipe/core';
-import { cropPatch, grayOf, loadPreprocessed } from './patches.js';
+import { loadPreprocessed, parsePreprocess, patchOrigin } from '@cnnpipe/core';
+import { cropPatch, grayOf } from './patches.js';
 
 /** An 8x8 image whose pixel (y, x) is y*8+x. */
 const image = Float32Array.from({ length: 64 }, (_, i) => i);

@@ -1,11 +1,4 @@
-import { loadImage, patchOrigin, type Preprocess, type ReceptiveField } from '@cnnpipe/core';
-
-/** The image as extract fed it to the model (core's loadImage: same decode, resize, crop, normalisation). */
-export async function loadPreprocessed(path: string, pp: Preprocess): Promise<Float32Array> {
-  const out = new Float32Array(pp.channels * pp.size * pp.size);
-  await loadImage(path, pp, out, 0);
-  return out;
-}
+import { patchOrigin, type ReceptiveField } from '@cnnpipe/core';
 
 /**
  * Crops the `rf.size` x `rf.size` patch (all channels, CHW) of a preprocessed image
