@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { CliError, UsageError, errorMessage } from './errors.js';
+import { NonFiniteGuard } from './nonfinite.js';
 import { removePendingOutputs } from './output.js';
 import { Progress } from './progress.js';
 
@@ -8,6 +9,8 @@ import { Progress } from './progress.js';
 export interface CommonArgs {
   output?: string;
   progress: boolean;
+  /** --skip-nonfinite (tools with `readsNumbers`): drop rows with NaN/Inf instead of stopping. */
+  skipNonfinite?: boolean;
   _: (string | number)[];
 }
 
@@ -20,6 +23,8 @@ export interface ToolContext {
   warn(message: string): void;
   /** An informational line on stderr: `TOOL: ...`. */
   info(message: string): void;
+  /** The NaN/Inf policy for one input (stop, or drop rows with --skip-nonfinite and warn). */
+  nonFinite(input: string, what?: string): NonFiniteGuard;
 }
 
 export interface ToolSpec<A> {
@@ -36,6 +41,8 @@ export interface ToolSpec<A> {
   options?: (y: Argv<CommonArgs>) => Argv<any>;
   /** Whether the tool writes to stdout / `-o` (adds the -o flag). Default true. */
   writesOutput?: boolean;
+  /** Whether the tool computes with numbers it reads (adds --skip-nonfinite). */
+  readsNumbers?: boolean;
   run(args: A & CommonArgs, ctx: ToolContext): Promise<void>;
   /** Extra text after the options (notes, formats). */
   epilogue?: string;
@@ -67,7 +74,10 @@ function exitOnSignals(name: string): void {
     process.once(signal, () => {
       removePendingOutputs();
       process.stderr.write(`\n${name}: interrupted\n`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      // Dying of the signal itself (status 128+n, as the shell expects): process.exit would
+      // wait for a read pending on a stalled FIFO, which only its writer can end.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
     });
   }
 }
@@ -83,6 +93,13 @@ export function buildParser<A>(spec: ToolSpec<A>, argv: string[]): Argv<A & Comm
       defaultDescription: 'when stderr is a terminal',
       describe: 'Show a progress bar on stderr (--no-progress to hide it)',
     }) as unknown as Argv<CommonArgs>;
+  if (spec.readsNumbers) {
+    parser = parser.option('skip-nonfinite', {
+      type: 'boolean',
+      default: false,
+      describe: 'Drop input rows holding NaN or ±Infinity (one warning says how many) instead of stopping',
+    }) as unknown as Argv<CommonArgs>;
+  }
   if (spec.writesOutput !== false) {
     parser = parser.option('output', {
       alias: 'o',
@@ -91,6 +108,7 @@ export function buildParser<A>(spec: ToolSpec<A>, argv: string[]): Argv<A & Comm
     }) as unknown as Argv<CommonArgs>;
   }
   const withOptions = (spec.options ? spec.options(parser) : parser) as unknown as Argv<A & CommonArgs>;
+  oneValuePerFlag(withOptions);
   // Examples as a block of their own: full commands stay on one line, ready to copy.
   const examples = spec.examples.map(([command, what]) => `  ${command}\n      ${what}`).join('\n');
   withOptions.epilogue(`Examples:\n${examples}${spec.epilogue ? `\n\n${spec.epilogue}` : ''}`);
@@ -102,9 +120,87 @@ export function buildParser<A>(spec: ToolSpec<A>, argv: string[]): Argv<A & Comm
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {
-      if (error) throw error;
-      throw new UsageError(message);
+      // yargs' own complaints (a flag without its value...) come as a YError.
+      if (error && error.name !== 'YError') throw error;
+      throw new UsageError(oneLineUsage(message ?? error?.message ?? 'bad arguments'));
     });
+}
+
+/**
+ * Every value-taking flag takes exactly one value per occurrence, so none swallows the FILE
+ * after it (`topk --layer a acts.arrows` reads acts.arrows), and a flag without its value
+ * says so instead of reading stdin.
+ */
+/** What yargs' getOptions() returns (missing from its type declarations). */
+interface ParserOptions {
+  array: string[];
+  boolean: string[];
+  string: string[];
+  number: string[];
+  alias: Record<string, string[]>;
+  key: Record<string, unknown>;
+}
+
+function optionsOf(parser: Argv<unknown>): ParserOptions {
+  return (parser as unknown as { getOptions(): ParserOptions }).getOptions();
+}
+
+function oneValuePerFlag(parser: Argv<unknown>): void {
+  const options = optionsOf(parser);
+  for (const key of options.array) parser.nargs(key, 1);
+  for (const key of new Set([...options.array, ...options.string, ...options.number])) parser.requiresArg(key);
+}
+
+/** The flag as a user types it: -k, --layer. */
+function flag(name: string): string {
+  return name.length === 1 ? `-${name}` : `--${name}`;
+}
+
+/** yargs' messages (some over several lines) as one line in the tools' own words. */
+export function oneLineUsage(message: string): string {
+  const text = message.trim();
+  if (text.startsWith('Invalid values:')) {
+    const parts = [...text.matchAll(/Argument: (\S+), Given: (.+?), Choices: (.+?)(?=\n|$)/g)].map(
+      ([, name, given, choices]) => `${flag(name!)} ${given!.replace(/"/g, "'")} is not one of ${choices!.replace(/"/g, '')}`,
+    );
+    if (parts.length > 0) return parts.join('; ');
+  }
+  let m = /^Not enough arguments following: (\S+)$/.exec(text);
+  if (m) return `${flag(m[1]!)} needs a value`;
+  m = /^Missing required arguments?: (.+)$/.exec(text);
+  if (m) return `missing ${m[1]!.split(', ').map(flag).join(', ')} (required)`;
+  m = /^Unknown arguments?: (.+)$/.exec(text);
+  if (m) return `unknown option ${m[1]!.split(', ').map((n) => (n.startsWith('-') ? n : flag(n))).join(', ')}`;
+  m = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(text);
+  if (m) return `${flag(m[1]!)} and ${flag(m[2]!)} cannot be used together`;
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * A flag that takes one value, given twice, is a usage error rather than a list the tool
+ * did not expect (`--ridge 1 --ridge 2`); a repeated switch is just on. Flags declared as
+ * arrays, or described as "(repeatable)", collect their values.
+ */
+function checkRepeats(parser: Argv<unknown>, args: Record<string, unknown>): void {
+  const options = optionsOf(parser);
+  const descriptions = (parser as unknown as { getInternalMethods?: () => { getUsageInstance(): { getDescriptions(): Record<string, string | undefined> } } })
+    .getInternalMethods?.()
+    .getUsageInstance()
+    .getDescriptions() ?? {};
+  const aliases = new Set(Object.values(options.alias).flat());
+  const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  for (const key of Object.keys(options.key)) {
+    const value = args[key];
+    if (aliases.has(key) || !Array.isArray(value) || options.array.includes(key)) continue;
+    const names = [key, ...(options.alias[key] ?? [])];
+    if (options.boolean.includes(key)) {
+      const last = value[value.length - 1] as unknown;
+      for (const name of names) args[name] = args[camel(name)] = last;
+      continue;
+    }
+    if (names.some((name) => /\(repeatable\)/.test(descriptions[name] ?? ''))) continue;
+    throw new UsageError(`${flag(key)} given ${value.length} times (it takes one value)`);
+  }
 }
 
 /**
@@ -119,6 +215,7 @@ export async function runTool<A>(spec: ToolSpec<A>, argv: string[] = process.arg
     progress: () => new Progress('', undefined, false),
     warn: (message) => process.stderr.write(`${spec.name}: warning: ${message}\n`),
     info: (message) => process.stderr.write(`${spec.name}: ${message}\n`),
+    nonFinite: (input, what) => new NonFiniteGuard(input, false, ctx.warn, what),
   };
   try {
     let helpShown = false;
@@ -130,7 +227,9 @@ export async function runTool<A>(spec: ToolSpec<A>, argv: string[] = process.arg
       }
     })) as A & CommonArgs;
     if (helpShown) return;
+    checkRepeats(parser as unknown as Argv<unknown>, args as unknown as Record<string, unknown>);
     ctx.progress = (label, total, unit) => new Progress(`${spec.name}: ${label}`, total, args.progress, unit);
+    ctx.nonFinite = (input, what) => new NonFiniteGuard(input, Boolean(args.skipNonfinite), ctx.warn, what);
     await spec.run(args, ctx);
   } catch (error) {
     removePendingOutputs();

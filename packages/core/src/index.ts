@@ -18,3 +18,4 @@ export * from './random.js';
 export * from './pixels.js';
 export * from './lru-cache.js';
 export * from './utf8-column.js';
+export * from './nonfinite.js';

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { CliError } from '@cnnpipe/core';
+import { CliError, UsageError } from '@cnnpipe/core';
 
 /** One image to run: its path as given (the `image` column), and its class if known. */
 export interface ImageItem {
@@ -108,7 +108,8 @@ export function shardOf<T>(items: T[], spec: string | undefined): T[] {
   const shard = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || shard >= count) {
-    throw new CliError(`--shard ${spec}: expected I/N with 0 <= I < N (e.g. 0/4)`);
+    // A wrong invocation, like --batch 0: exit 2 with the usage hint.
+    throw new UsageError(`--shard ${spec}: expected I/N with 0 <= I < N (e.g. 0/4)`);
   }
   return items.filter((_, i) => i % count === shard);
 }
