@@ -83,6 +83,17 @@ export const KINDS: Record<string, KindSpec> = {
     columns: [c('source', 'utf8'), c('target', 'utf8'), c('n', 'int32'), c('top1', 'float64'), c('top5', 'float64')],
   },
   venn: { columns: [], extra: 'columns depend on --report' },
+  'layer-similarity': {
+    columns: [
+      c('a_model', 'utf8'),
+      c('a_layer', 'utf8'),
+      c('b_model', 'utf8'),
+      c('b_layer', 'utf8'),
+      c('value', 'float64'),
+      c('method', 'utf8'),
+      c('n', 'int32'),
+    ],
+  },
 };
 
 export type KindName = keyof typeof KINDS;
