@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type OutputInfo } from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { grayLikePil } from './image-convert.js';
 import { decodeSimplePng, type RawImage } from './image-decode.js';
+import { resizeCropPil } from './image-resample.js';
 import { PRESETS, loadImage, normaliseInto, resolvePreprocess, type Preprocess } from './preprocess.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -18,35 +20,29 @@ function committedPngs(): string[] {
   return out;
 }
 
-/** The sharp-only preprocessing the fast path must reproduce bit for bit (loadImage before decodeSimplePng). */
+/**
+ * The same preprocessing with every decode through sharp (loadImage before decodeSimplePng):
+ * the fast PNG path must give these pixels bit for bit. Resize and normalisation are checked
+ * against torchvision itself in preprocess.test.ts.
+ */
 async function sharpOnly(path: string, pp: Preprocess): Promise<Float32Array> {
   const decoded = await sharp(path, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
-  let { width, height, channels } = decoded.info;
-  let data = decoded.data;
-  if (channels !== pp.channels) {
-    const raw = sharp(data, { raw: { width, height, channels } });
-    const converted = pp.channels === 1 ? raw.greyscale() : raw.removeAlpha().toColourspace('srgb');
-    const out = await converted.raw().toBuffer({ resolveWithObject: true });
-    data = out.data;
-    channels = out.info.channels;
-  }
-  if (width !== pp.size || height !== pp.size) {
-    let resized = sharp(data, { raw: { width, height, channels: channels as 1 | 3 } });
-    let [w, h] = [width, height];
-    if (Math.min(width, height) !== pp.resize) {
-      const scale = pp.resize / Math.min(width, height);
-      w = Math.max(pp.size, Math.round(width * scale));
-      h = Math.max(pp.size, Math.round(height * scale));
-      resized = resized.resize(w, h, { kernel: 'linear', fit: 'fill' });
+  let image: RawImage = { data: decoded.data, width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels };
+  if (image.channels !== pp.channels) {
+    if (pp.channels === 1) image = grayLikePil(image);
+    else {
+      const raw = sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels as 1 | 2 | 3 | 4 } });
+      const out = await raw.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      image = { data: out.data, width: out.info.width, height: out.info.height, channels: out.info.channels };
     }
-    resized = resized.extract({ left: Math.floor((w - pp.size) / 2), top: Math.floor((h - pp.size) / 2), width: pp.size, height: pp.size });
-    data = await resized.raw().toBuffer();
   }
+  const data = resizeCropPil(image, pp.resize, pp.size).data;
   const plane = pp.size * pp.size;
   const stride = data.length / plane;
   const out = new Float32Array(pp.channels * plane);
+  const f = Math.fround;
   for (let c = 0; c < pp.channels; c++) {
-    for (let p = 0; p < plane; p++) out[c * plane + p] = (data[p * stride + c]! / 255 - pp.mean[c]!) / pp.std[c]!;
+    for (let p = 0; p < plane; p++) out[c * plane + p] = f(f(f(data[p * stride + c]! / 255) - f(pp.mean[c]!)) / f(pp.std[c]!));
   }
   return out;
 }

@@ -12,6 +12,8 @@ export * from './session.js';
 export * from './onnx-graph.js';
 export * from './classifier.js';
 export * from './image-decode.js';
+export * from './image-resample.js';
+export * from './image-convert.js';
 export * from './preprocess.js';
 export * from './image-batch.js';
 export * from './random.js';

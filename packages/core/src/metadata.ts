@@ -97,7 +97,9 @@ export function parsePreprocess(raw: string | undefined, source = 'input'): Prep
     Array.isArray(mean) && Array.isArray(std) && mean.length === channels && std.length === channels &&
     std.every((s) => typeof s === 'number' && s !== 0) && mean.every((m) => typeof m === 'number');
   if (!ok) throw new CliError(`${source}: cnnpipe.preprocess ${raw} is malformed (expected {resize,size,channels:1|3,mean[C],std[C]})`);
-  return { resize: resize!, size: size!, channels: channels!, mean: mean!, std: std! };
+  // The resampler travels too, so tools that reload images see the model's pixels.
+  const kernel = value.resizeKernel === 'libvips' ? { resizeKernel: value.resizeKernel } : {};
+  return { resize: resize!, size: size!, channels: channels!, mean: mean!, std: std!, ...kernel };
 }
 
 /** Top-left input pixel (row, col) of the receptive field of feature cell `argmax` (flat h*W+w). */

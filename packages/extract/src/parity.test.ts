@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
  * - the zoo families (tools/zoo/parity_fixtures.py), on Fashion-MNIST test images;
  * - torchvision's ResNet, VGG, MobileNetV2 and GoogLeNet at reduced widths
  *   (tools/zoo/parity_torchvision.py), on 112x112 RGB PNGs under fixtures/tv-images, fed
- *   with explicit --size/--mean/--std so nothing is resized; these also hold the logits.
+ *   with explicit --size/--resize/--mean/--std so nothing is resized; these also hold the logits.
  * extract must return the same per-channel means (and vectors, and logits) within 1e-4 of
  * the largest value, and the same argmax cells where the top two are not a near-tie.
  */
@@ -49,7 +49,8 @@ async function extract(fixture: Fixture, family: string, args: string[]): Promis
   const list = join(dir, `${family}.txt`);
   writeFileSync(list, fixture.images.map((i) => join(root, i)).join('\n'));
   const pp = fixture.preprocess;
-  const ppArgs = pp ? ['--size', String(pp.size), '--mean', pp.mean.join(','), '--std', pp.std.join(',')] : [];
+  // --resize = --size: Resize(112) of a 112x112 image is PIL's copy, so nothing is resampled.
+  const ppArgs = pp ? ['--size', String(pp.size), '--resize', String(pp.size), '--mean', pp.mean.join(','), '--std', pp.std.join(',')] : [];
   const result = await runBin('extract', ['--model', join(fixtures, fixture.model), ...ppArgs, ...args, `@${list}`]);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
