@@ -1,12 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixedSizeListValues, primitiveValues } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import type { Table } from 'apache-arrow';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyMap, logitMap } from './apply.js';
 import { readFinalLinear } from '@cnnpipe/core';
-import { activations, numpyLstsq, rng, tempDir } from './test-support/fixtures.js';
+import { activations, asNumpyCoef, maxRelDiff, numpyLstsq, rng, tempDir } from './test-support/fixtures.js';
 
 const N = 600;
 const DA = 12;
@@ -42,16 +42,6 @@ function mapOf(table: Table): { weights: Float64Array; bias: Float64Array; da: n
   return { weights: Float64Array.from(values), bias: Float64Array.from(primitiveValues(batch.getChild('bias')!)), da: size, db: batch.numRows };
 }
 
-function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i]! - b[i]!));
-    m = Math.max(m, Math.abs(b[i]!));
-  }
-  return d / m;
-}
-
 describe('lstsq fit', () => {
   let dir: string;
   let p: Problem;
@@ -66,6 +56,7 @@ describe('lstsq fit', () => {
     expect(res.code).toBe(0);
     fitted = fromIPC(readFileSync(join(dir, 'map.arrows')));
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('agrees with numpy.linalg.lstsq on the augmented system (coefficients and R²)', () => {
     const ref = numpyLstsq(Float64Array.from(p.x), Float64Array.from(p.y), N, DA, DB);
@@ -132,14 +123,21 @@ describe('lstsq fit', () => {
     }
   });
 
-  it('a singular system says to use --ridge; --ridge solves it', async () => {
+  it('a duplicated feature: numpy\'s minimum-norm solution with one note; --ridge still solves it', async () => {
     const x = p.x.slice();
     for (let i = 0; i < N; i++) x[i * DA + 5] = x[i * DA + 4]!; // duplicated feature
     writeFileSync(join(dir, 'dup.arrows'), activations(p.images, x, DA, { model: 'vgg.onnx' }));
-    const bad = await runBin('lstsq', ['fit', '--source', join(dir, 'dup.arrows'), '--target', join(dir, 'b.arrows')]);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/^lstsq: error: .*singular.*--ridge/);
-    expect(bad.stdout.length).toBe(0);
+    const res = await runBin('lstsq', ['fit', '--source', join(dir, 'dup.arrows'), '--target', join(dir, 'b.arrows:feat')]);
+    expect(res.code).toBe(0);
+    const notes = res.stderr.split('\n').filter((l) => /note:/.test(l));
+    expect(notes).toEqual(['lstsq: note: 1 of 12 source dimensions are linearly dependent on the others or constant (5); the map is the minimum-norm least-squares solution, as numpy.linalg.lstsq']);
+    const map = mapOf(fromIPC(res.stdout));
+    const ref = numpyLstsq(Float64Array.from(x), Float64Array.from(p.y), N, DA, DB);
+    expect(ref.rank).toBe(DA);
+    const ours = asNumpyCoef(map.weights, map.bias, DA, DB);
+    expect(maxRelDiff(ours, ref.coef)).toBeLessThan(1e-9);
+    // The duplicated pair shares its weight equally, as the minimum norm asks.
+    for (let j = 0; j < DB; j++) expect(map.weights[j * DA + 5]).toBeCloseTo(map.weights[j * DA + 4]!, 9);
     const ok = await runBin('lstsq', ['fit', '--ridge', '1e-6', '--source', join(dir, 'dup.arrows'), '--target', join(dir, 'b.arrows')]);
     expect(ok.code).toBe(0);
     expect(Number(fromIPC(ok.stdout).schema.metadata.get('cnnpipe.ridge'))).toBe(1e-6);

@@ -96,6 +96,14 @@ async function solveAndWrite(gram: Gram, args: LstsqArgs, metadata: Map<string, 
   metadata.set(MAP_META.r2, fmt(map.r2Total));
   metadata.set(MAP_META.ridge, String(args.ridge));
   ctx.info(`${gram.n} rows, ${gram.da} -> ${gram.db}, training R² ${map.r2Total.toFixed(4)}`);
+  const dependent = map.dependent ?? [];
+  if (dependent.length > 0) {
+    const shown = dependent.slice(0, 8).join(', ') + (dependent.length > 8 ? ', ...' : '');
+    ctx.info(
+      `note: ${dependent.length} of ${gram.da} source dimensions are linearly dependent on the others or constant ` +
+        `(${shown}); ${args.ridge > 0 ? 'the ridge penalty decides their weights' : 'the map is the minimum-norm least-squares solution, as numpy.linalg.lstsq'}`,
+    );
+  }
   await writeMap(map, metadata, args.output);
 }
 
@@ -199,7 +207,8 @@ export function main(argv?: string[]): Promise<void> {
         'dimension, `weights` over the source dimensions, `bias`).\n' +
         '  fit --source A.arrows[:COL] --target B.arrows[:COL] [--ridge L] [--partial] [--intersect]\n' +
         '      streams both activation tables (joined on image), accumulates the float64 normal equations and ' +
-        'solves them by Cholesky; training R² goes in the metadata. --partial writes the gram table instead.\n' +
+        'solves them by a rank-revealing Cholesky: dependent source dimensions (dead, constant, duplicated, collinear) get ' +
+        "numpy.linalg.lstsq's minimum-norm solution, with a note; training R² goes in the metadata. --partial writes the gram table instead.\n" +
         '  merge GRAM...   adds gram tables of shards and solves: the same map as one fit on all rows.\n' +
         '  apply --map MAP [--column COL] [--as NAME] [FILE]   activations in, mapped features added as NAME.\n' +
         '  logits --source-model A.onnx --target-model B.onnx   x_B = pinv(W_B)(W_A x_A + b_A - b_B).\n' +

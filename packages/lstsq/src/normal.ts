@@ -1,4 +1,5 @@
 import { CliError, crossProduct, crossProductOf, gemm, matrix } from '@cnnpipe/core';
+import { dependenceTolerance, minNormSolve } from './min-norm.js';
 
 /**
  * Streaming normal equations of the affine least-squares problem Y ≈ X·W + 1·b', in float64.
@@ -268,11 +269,15 @@ export interface AffineMap {
   r2: Float64Array;
   r2Total: number;
   rows: number;
+  /** Source dimensions the fit found linearly dependent (constant, or collinear with others). */
+  dependent?: number[];
 }
 
 /**
  * Solves the normal equations of a Gram: centred (X'X - n μμ' + λI) W = X'Y - n μ_x μ_y',
  * b = μ_y - W'μ_x, the same solution as the augmented system without penalising the bias.
+ * Without a ridge, rank-deficient sources (dead, constant, duplicated or collinear
+ * dimensions) get numpy.linalg.lstsq's minimum-norm solution over (W, b) (see min-norm.ts).
  */
 export async function solveGram(gram: Gram, ridge = 0): Promise<AffineMap> {
   const { da, db, n } = gram;
@@ -290,23 +295,14 @@ export async function solveGram(gram: Gram, ridge = 0): Promise<AffineMap> {
   for (let i = 0; i < da; i++) {
     for (let j = 0; j < db; j++) cxy[i * db + j] = gram.xty[i * db + j]! - n * mx[i]! * my[j]!;
   }
-  const l = cxx.slice();
-  if (ridge > 0) for (let i = 0; i < da; i++) l[i * da + i]! += ridge;
-  const chol = await choleskyBlocked(l, da);
-  if (!chol.ok) {
-    const why = n <= da ? ` (${n} rows for ${da} source dimensions + bias)` : ' (constant or collinear source features)';
-    throw new CliError(
-      `the normal equations are singular at source dimension ${chol.index}${why}; ` +
-        `add a ridge penalty, e.g. --ridge 1e-6 (expected full-rank centred source features)`,
-    );
-  }
-  const w = cxy.slice(); // DA x DB
-  await choleskySolveBlocked(l, da, w, db);
-  const bias = my.slice();
+  // A source dimension whose centred sum of squares is at roundoff level of its raw sum of
+  // squares is constant: dependent on the bias column.
+  const tol = dependenceTolerance(da + 1);
+  const constant = new Uint8Array(da);
   for (let i = 0; i < da; i++) {
-    const mi = mx[i]!;
-    for (let j = 0; j < db; j++) bias[j]! -= w[i * db + j]! * mi;
+    if (!(cxx[i * da + i]! > tol * gram.xtx[i * a1 + i]!)) constant[i] = 1;
   }
+  const { w, bias, dependent } = await minNormSolve(cxx, cxy, mx, my, constant, tol, ridge);
   // R²: SS_res_j = SS_tot_j - 2 w_j'cxy_j + w_j' Cxx w_j.
   const cw = (await gemm(matrix(cxx, da, da), matrix(w, da, db))).data;
   const r2 = new Float64Array(db);
@@ -326,7 +322,7 @@ export async function solveGram(gram: Gram, ridge = 0): Promise<AffineMap> {
     tot += Math.max(0, ssTot);
   }
   const weights = transpose(w, da, db);
-  return { da, db, weights, bias, r2, r2Total: tot > 0 ? 1 - res / tot : 1, rows: n };
+  return { da, db, weights, bias, r2, r2Total: tot > 0 ? 1 - res / tot : 1, rows: n, dependent };
 }
 
 /** Row-major rows x cols to cols x rows. */

@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { choleskyDropping, dependenceTolerance } from './min-norm.js';
+import { GramAccumulator, solveGram, type AffineMap } from './normal.js';
+import { asNumpyCoef, maxRelDiff, numpyLstsq, predict, rng } from './test-support/fixtures.js';
+
+type Rng = ReturnType<typeof rng>;
+
+async function fit(x: Float64Array, y: Float64Array, n: number, da: number, db: number): Promise<AffineMap> {
+  const acc = new GramAccumulator(da, db, 97);
+  await acc.add(x, y, n);
+  return solveGram(await acc.finish());
+}
+
+/** y = x M + 1 + noise. */
+function targets(r: Rng, x: Float64Array, n: number, da: number, db: number): Float64Array {
+  const m = Array.from({ length: da * db }, () => r.normal());
+  const y = new Float64Array(n * db);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < db; j++) {
+      let s = 1;
+      for (let k = 0; k < da; k++) s += x[i * da + k]! * m[k * db + j]!;
+      y[i * db + j] = Math.fround(s + 0.3 * r.normal());
+    }
+  }
+  return y;
+}
+
+/** ReLU-like features on a 1/16 grid, so that sums and doublings of columns stay exact. */
+function gridFeatures(r: Rng, n: number, da: number): Float64Array {
+  const x = new Float64Array(n * da);
+  for (let i = 0; i < x.length; i++) x[i] = Math.max(0, Math.round(16 * (r.normal() + 0.5)) / 16);
+  return x;
+}
+
+/** Orthonormal columns (n x d, n >= d) by modified Gram-Schmidt of Gaussian draws. */
+function orthonormal(r: Rng, n: number, d: number): Float64Array {
+  const q = new Float64Array(n * d).map(() => r.normal());
+  for (let k = 0; k < d; k++) {
+    for (let p = 0; p < k; p++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += q[i * d + k]! * q[i * d + p]!;
+      for (let i = 0; i < n; i++) q[i * d + k]! -= s * q[i * d + p]!;
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) s += q[i * d + k]! ** 2;
+    s = Math.sqrt(s);
+    for (let i = 0; i < n; i++) q[i * d + k]! /= s;
+  }
+  return q;
+}
+
+/** X = U diag(s) V' * 10 + 0.5 with singular values from 1 down to 1/cond (geometric). */
+function illConditioned(r: Rng, n: number, d: number, cond: number): Float64Array {
+  const u = orthonormal(r, n, d);
+  const v = orthonormal(r, d, d);
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < d; k++) {
+      let s = 0;
+      for (let p = 0; p < d; p++) s += u[i * d + p]! * cond ** (-p / (d - 1)) * v[k * d + p]!;
+      x[i * d + k] = 10 * s + 0.5;
+    }
+  }
+  return x;
+}
+
+function agreement(map: AffineMap, x: Float64Array, y: Float64Array, n: number) {
+  const { da, db } = map;
+  const ref = numpyLstsq(x, y, n, da, db);
+  const ours = asNumpyCoef(map.weights, map.bias, da, db);
+  return {
+    rank: ref.rank,
+    coef: maxRelDiff(ours, ref.coef),
+    predictions: maxRelDiff(predict(x, ours, n, da, db), predict(x, ref.coef, n, da, db)),
+  };
+}
+
+describe('rank-revealing Cholesky', () => {
+  it('flags exactly the columns in the span of earlier ones (and constants given up front)', async () => {
+    const r = rng(11);
+    const n = 300;
+    const d = 9;
+    const x = gridFeatures(r, n, d);
+    for (let i = 0; i < n; i++) {
+      x[i * d + 4] = x[i * d + 1]! + x[i * d + 2]!;
+      x[i * d + 7] = 2 * x[i * d + 3]!;
+    }
+    const a = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < d; j++) for (let k = 0; k < n; k++) a[i * d + j]! += x[k * d + i]! * x[k * d + j]!;
+    }
+    const ref = new Float64Array(d).map((_, i) => a[i * d + i]!);
+    const dependent = new Uint8Array(d);
+    await choleskyDropping(a, d, ref, dependenceTolerance(d), dependent, 4);
+    expect(Array.from(dependent)).toEqual([0, 0, 0, 0, 1, 0, 0, 1, 0]);
+  });
+});
+
+describe('lstsq against numpy.linalg.lstsq (default rcond)', () => {
+  it('full rank: coefficients to 1e-12', async () => {
+    const r = rng(1);
+    const [n, da, db] = [400, 20, 6];
+    const x = gridFeatures(r, n, da);
+    const y = targets(r, x, n, da, db);
+    const map = await fit(x, y, n, da, db);
+    const a = agreement(map, x, y, n);
+    expect(a.rank).toBe(da + 1);
+    expect(map.dependent).toEqual([]);
+    expect(a.coef).toBeLessThan(1e-12);
+  });
+
+  it('dead, constant, duplicated, doubled and collinear units: the minimum-norm solution', async () => {
+    const r = rng(2);
+    const [n, da, db] = [500, 24, 5];
+    const x = gridFeatures(r, n, da);
+    for (let i = 0; i < n; i++) {
+      const o = i * da;
+      x[o + 3] = 0; // dead
+      x[o + 6] = 4; // constant: collinear with the bias
+      x[o + 9] = x[o + 2]!; // duplicated
+      x[o + 12] = 2 * x[o + 5]!; // doubled
+      x[o + 20] = x[o + 1]! - 2 * x[o + 8]! + x[o + 10]!; // collinear
+    }
+    const y = targets(r, x, n, da, db);
+    const map = await fit(x, y, n, da, db);
+    const a = agreement(map, x, y, n);
+    expect(a.rank).toBe(da + 1 - 5);
+    expect(map.dependent).toEqual([3, 6, 9, 12, 20]);
+    // Equal coefficients (not only predictions): the same minimum-norm point, so the same
+    // predictions on rows outside the training span too.
+    expect(a.coef).toBeLessThan(1e-10);
+    expect(a.predictions).toBeLessThan(1e-12);
+  });
+
+  it('more dimensions than rows', async () => {
+    const r = rng(3);
+    const [n, da, db] = [30, 50, 4];
+    const x = gridFeatures(r, n, da);
+    const y = targets(r, x, n, da, db);
+    const map = await fit(x, y, n, da, db);
+    const a = agreement(map, x, y, n);
+    expect(a.rank).toBe(n);
+    expect(map.dependent!.length).toBe(da + 1 - n);
+    expect(a.coef).toBeLessThan(1e-10);
+    expect(a.predictions).toBeLessThan(1e-12);
+  });
+
+  // The normal equations square the condition number: with noise in y the predictions
+  // differ from numpy's SVD answer by ~1e-17 cond² (measured: 2.8e-13 at 1e2, 1.2e-9 at
+  // 1e4, 5.5e-6 at 1e6, 1.0e-3 at 1e7, 1.1e-2 at 1e8, where the smallest direction drowns
+  // in the Gram's roundoff and is dropped). The bounds are those figures with a margin.
+  const bounds: [number, number][] = [
+    [1e2, 1e-11],
+    [1e4, 1e-8],
+    [1e6, 5e-5],
+    [1e7, 1e-2],
+    [1e8, 5e-2],
+  ];
+  it.each(bounds)('ill-conditioned, cond %d: predictions within %d', async (cond, bound) => {
+    const r = rng(4);
+    const [n, da, db] = [1000, 40, 6];
+    const x = illConditioned(r, n, da, cond);
+    const y = targets(r, x, n, da, db);
+    const map = await fit(x, y, n, da, db);
+    const a = agreement(map, x, y, n);
+    expect(a.rank).toBe(da + 1);
+    expect(a.predictions).toBeLessThan(bound);
+  });
+});

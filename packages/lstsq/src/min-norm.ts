@@ -1,0 +1,274 @@
+import { gemm, matrix } from '@cnnpipe/core';
+
+/**
+ * The minimum-norm least-squares solution from the streamed normal equations, as
+ * numpy.linalg.lstsq gives it on [X 1] (SVD), without the rows: a rank-revealing Cholesky of
+ * the centred Gram that drops every column numerically in the span of the columns before it,
+ * the basic solution on the kept columns, then the exact null-space correction that makes
+ * (weights, bias) jointly of minimum norm. Hand-written on typed arrays because the
+ * factorisation must decide rank column by column (no well-kept JS library does a
+ * semi-definite Cholesky); the O(d³) parts go through onnxruntime's Gemm, so d = 2048
+ * factors in ~0.5 s where JS eigendecomposition (tred2/tql2) of the same matrix takes
+ * over a minute.
+ */
+
+/** 8 units of roundoff per dimension: the Schur complement of an exactly dependent column stays below it. */
+export function dependenceTolerance(d: number): number {
+  return 8 * Math.max(d, 16) * Number.EPSILON;
+}
+
+function copyBlock(a: Float64Array, n: number, r0: number, r1: number, c0: number, c1: number): Float64Array {
+  const w = c1 - c0;
+  const out = new Float64Array((r1 - r0) * w);
+  for (let i = r0; i < r1; i++) out.set(a.subarray(i * n + c0, i * n + c1), (i - r0) * w);
+  return out;
+}
+
+/**
+ * Unblocked semi-definite Cholesky of the diagonal block `d` (b x b) whose first column is
+ * global column k0: column j is dependent when its pivot (the squared distance of column j
+ * from the span of the kept columns before it) is at most `tol · ref[k0+j]`; its column of L
+ * is then zero and its row keeps the coefficients on the earlier columns.
+ */
+function factorDiagonal(d: Float64Array, b: number, k0: number, ref: Float64Array, tol: number, dependent: Uint8Array): void {
+  for (let j = 0; j < b; j++) {
+    const rj = j * b;
+    let s = d[rj + j]!;
+    for (let k = 0; k < j; k++) s -= d[rj + k]! * d[rj + k]!;
+    const g = k0 + j;
+    if (dependent[g] || !(s > tol * ref[g]!)) {
+      dependent[g] = 1;
+      for (let i = j; i < b; i++) d[i * b + j] = 0;
+      continue;
+    }
+    const ljj = Math.sqrt(s);
+    d[rj + j] = ljj;
+    const inv = 1 / ljj;
+    for (let i = j + 1; i < b; i++) {
+      const ri = i * b;
+      let t = d[ri + j]!;
+      for (let k = 0; k < j; k++) t -= d[ri + k]! * d[rj + k]!;
+      d[ri + j] = t * inv;
+    }
+  }
+}
+
+/**
+ * Blocked right-looking semi-definite Cholesky in place (lower): A ≈ L L' with the columns of
+ * L at dependent positions zero. `dependent` may arrive with columns already marked (those
+ * must have zero rows and columns in `a`); on return it marks every dependent column.
+ */
+export async function choleskyDropping(a: Float64Array, n: number, ref: Float64Array, tol: number, dependent: Uint8Array, nb = 128): Promise<void> {
+  for (let k0 = 0; k0 < n; k0 += nb) {
+    const k1 = Math.min(n, k0 + nb);
+    const b = k1 - k0;
+    const d = copyBlock(a, n, k0, k1, k0, k1);
+    factorDiagonal(d, b, k0, ref, tol, dependent);
+    for (let i = 0; i < b; i++) a.set(d.subarray(i * b, (i + 1) * b), (k0 + i) * n + k0);
+    if (k1 === n) break;
+    const m = n - k1;
+    // Panel: P ← A21 L11^-T (dependent columns of L11 are zero, so are those of P).
+    const p = copyBlock(a, n, k1, n, k0, k1);
+    for (let r = 0; r < m; r++) {
+      const o = r * b;
+      for (let j = 0; j < b; j++) {
+        if (dependent[k0 + j]) {
+          p[o + j] = 0;
+          continue;
+        }
+        let s = p[o + j]!;
+        for (let k = 0; k < j; k++) s -= d[j * b + k]! * p[o + k]!;
+        p[o + j] = s / d[j * b + j]!;
+      }
+      a.set(p.subarray(o, o + b), (k1 + r) * n + k0);
+    }
+    // Trailing update: A22 -= P P' (lower triangle).
+    const u = (await gemm(matrix(p, m, b), matrix(p, m, b), { transB: true })).data;
+    for (let i = 0; i < m; i++) {
+      const ro = (k1 + i) * n + k1;
+      const uo = i * m;
+      for (let j = 0; j <= i; j++) a[ro + j]! -= u[uo + j]!;
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = 0;
+}
+
+/** Forward substitution L Z = B in place (B n x m), dependent rows set to zero. */
+export async function forwardDropping(l: Float64Array, n: number, b: Float64Array, m: number, dependent: Uint8Array, nb = 128): Promise<void> {
+  for (let k0 = 0; k0 < n; k0 += nb) {
+    const k1 = Math.min(n, k0 + nb);
+    const w = k1 - k0;
+    if (k0 > 0) {
+      const lk = copyBlock(l, n, k0, k1, 0, k0);
+      const t = (await gemm(matrix(lk, w, k0), matrix(b.subarray(0, k0 * m), k0, m))).data;
+      for (let i = 0; i < w * m; i++) b[k0 * m + i]! -= t[i]!;
+    }
+    for (let i = k0; i < k1; i++) {
+      const bi = i * m;
+      if (dependent[i]) {
+        b.fill(0, bi, bi + m);
+        continue;
+      }
+      for (let k = k0; k < i; k++) {
+        const lik = l[i * n + k]!;
+        if (lik === 0) continue;
+        const bk = k * m;
+        for (let c = 0; c < m; c++) b[bi + c]! -= lik * b[bk + c]!;
+      }
+      const inv = 1 / l[i * n + i]!;
+      for (let c = 0; c < m; c++) b[bi + c]! *= inv;
+    }
+  }
+}
+
+/** Backward substitution L' X = Z in place (Z n x m), dependent rows set to zero. */
+export async function backwardDropping(l: Float64Array, n: number, b: Float64Array, m: number, dependent: Uint8Array, nb = 128): Promise<void> {
+  const starts: number[] = [];
+  for (let k0 = 0; k0 < n; k0 += nb) starts.push(k0);
+  for (const k0 of starts.reverse()) {
+    const k1 = Math.min(n, k0 + nb);
+    const w = k1 - k0;
+    if (k1 < n) {
+      const lk = copyBlock(l, n, k1, n, k0, k1); // (n-k1) x w
+      const t = (await gemm(matrix(lk, n - k1, w), matrix(b.subarray(k1 * m, n * m), n - k1, m), { transA: true })).data;
+      for (let i = 0; i < w * m; i++) b[k0 * m + i]! -= t[i]!;
+    }
+    for (let i = k1 - 1; i >= k0; i--) {
+      const bi = i * m;
+      if (dependent[i]) {
+        b.fill(0, bi, bi + m);
+        continue;
+      }
+      for (let k = i + 1; k < k1; k++) {
+        const lki = l[k * n + i]!;
+        if (lki === 0) continue;
+        const bk = k * m;
+        for (let c = 0; c < m; c++) b[bi + c]! -= lki * b[bk + c]!;
+      }
+      const inv = 1 / l[i * n + i]!;
+      for (let c = 0; c < m; c++) b[bi + c]! *= inv;
+    }
+  }
+}
+
+/** Dense Cholesky solve of a small SPD system G Z = R in place (G k x k is overwritten). */
+function solveSpd(g: Float64Array, k: number, r: Float64Array, m: number): void {
+  for (let j = 0; j < k; j++) {
+    const rj = j * k;
+    let s = g[rj + j]!;
+    for (let t = 0; t < j; t++) s -= g[rj + t]! * g[rj + t]!;
+    const ljj = Math.sqrt(s);
+    g[rj + j] = ljj;
+    for (let i = j + 1; i < k; i++) {
+      let t2 = g[i * k + j]!;
+      for (let t = 0; t < j; t++) t2 -= g[i * k + t]! * g[rj + t]!;
+      g[i * k + j] = t2 / ljj;
+    }
+  }
+  for (let i = 0; i < k; i++) {
+    for (let t = 0; t < i; t++) {
+      const lit = g[i * k + t]!;
+      for (let c = 0; c < m; c++) r[i * m + c]! -= lit * r[t * m + c]!;
+    }
+    const inv = 1 / g[i * k + i]!;
+    for (let c = 0; c < m; c++) r[i * m + c]! *= inv;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    for (let t = i + 1; t < k; t++) {
+      const lti = g[t * k + i]!;
+      for (let c = 0; c < m; c++) r[i * m + c]! -= lti * r[t * m + c]!;
+    }
+    const inv = 1 / g[i * k + i]!;
+    for (let c = 0; c < m; c++) r[i * m + c]! *= inv;
+  }
+}
+
+export interface MinNormSolution {
+  /** DA x DB, row-major. */
+  w: Float64Array;
+  /** DB. */
+  bias: Float64Array;
+  /** Source dimensions found dependent (constant, or in the span of earlier ones). */
+  dependent: number[];
+}
+
+/**
+ * Minimum-norm (over weights and bias together, as numpy's lstsq on [X 1]) least-squares
+ * solution of the centred normal equations cxx W = cxy, with means mx, my.
+ *
+ * With L from `choleskyDropping`, the kept columns I give the basic solution W0 (zero at the
+ * dependent columns J); each dependent column j = Σ_{i∈I} T_ij x_i (T = L_II'^-1 L_JI'), so
+ * the solutions are W0 + N Z with N = E_J - T, bias b = my - W'mx. The norm
+ * |W0 + N Z|² + |b0 - c'Z|² (c = N'mx) is least at (N'N + cc') Z = T'W0 + c b0'.
+ */
+export async function minNormSolve(
+  cxx: Float64Array,
+  cxy: Float64Array,
+  mx: Float64Array,
+  my: Float64Array,
+  constant: Uint8Array,
+  tol: number,
+  ridge = 0,
+): Promise<MinNormSolution> {
+  const da = mx.length;
+  const db = my.length;
+  const l = cxx.slice();
+  const dependent = constant.slice();
+  const ref = new Float64Array(da);
+  for (let i = 0; i < da; i++) {
+    if (constant[i]) {
+      for (let j = 0; j < da; j++) l[i * da + j] = l[j * da + i] = 0;
+    } else if (ridge > 0) l[i * da + i]! += ridge;
+    ref[i] = l[i * da + i]!;
+  }
+  await choleskyDropping(l, da, ref, tol, dependent);
+  const w = cxy.slice();
+  for (let i = 0; i < da; i++) if (constant[i]) w.fill(0, i * db, (i + 1) * db);
+  await forwardDropping(l, da, w, db, dependent);
+  await backwardDropping(l, da, w, db, dependent);
+  const dep: number[] = [];
+  for (let i = 0; i < da; i++) if (dependent[i]) dep.push(i);
+  const biasOf = (weights: Float64Array): Float64Array => {
+    const b = my.slice();
+    for (let i = 0; i < da; i++) {
+      const mi = mx[i]!;
+      if (mi === 0) continue;
+      for (let j = 0; j < db; j++) b[j]! -= weights[i * db + j]! * mi;
+    }
+    return b;
+  };
+  const k = dep.length;
+  if (k === 0 || ridge > 0) return { w, bias: biasOf(w), dependent: dep };
+
+  // T (da x k): column c solves L' t = L[J_c, :]'.
+  const t = new Float64Array(da * k);
+  for (let c = 0; c < k; c++) {
+    const row = dep[c]! * da;
+    for (let i = 0; i < dep[c]!; i++) t[i * k + c] = l[row + i]!;
+  }
+  await backwardDropping(l, da, t, k, dependent);
+  const b0 = biasOf(w);
+  // c = N'mx = mx_J - T'mx.
+  const cv = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let s = mx[dep[c]!]!;
+    for (let i = 0; i < da; i++) s -= t[i * k + c]! * mx[i]!;
+    cv[c] = s;
+  }
+  const g = (await gemm(matrix(t, da, k), matrix(t, da, k), { transA: true })).data;
+  for (let a = 0; a < k; a++) {
+    g[a * k + a]! += 1;
+    for (let c = 0; c < k; c++) g[a * k + c]! += cv[a]! * cv[c]!;
+  }
+  const rhs = (await gemm(matrix(t, da, k), matrix(w, da, db), { transA: true })).data;
+  for (let a = 0; a < k; a++) for (let j = 0; j < db; j++) rhs[a * db + j]! += cv[a]! * b0[j]!;
+  solveSpd(g, k, rhs, db);
+  // W = W0 - T Z + E_J Z.
+  const tz = (await gemm(matrix(t, da, k), matrix(rhs, k, db))).data;
+  for (let i = 0; i < w.length; i++) w[i]! -= tz[i]!;
+  for (let c = 0; c < k; c++) {
+    const o = dep[c]! * db;
+    for (let j = 0; j < db; j++) w[o + j]! += rhs[c * db + j]!;
+  }
+  return { w, bias: biasOf(w), dependent: dep };
+}
