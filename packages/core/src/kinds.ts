@@ -83,6 +83,7 @@ export const KINDS: Record<string, KindSpec> = {
     columns: [c('source', 'utf8'), c('target', 'utf8'), c('n', 'int32'), c('top1', 'float64'), c('top5', 'float64')],
   },
   venn: { columns: [], extra: 'columns depend on --report' },
+  embeddings: { columns: [c('concept', 'utf8'), c('embedding', 'FixedSizeList<float32>')] },
   'layer-similarity': {
     columns: [
       c('a_model', 'utf8'),
@@ -97,6 +98,13 @@ export const KINDS: Record<string, KindSpec> = {
 };
 
 export type KindName = keyof typeof KINDS;
+
+/**
+ * Metadata key of a `concepts` table: the CSV header `csv` writes it with. 'clip-dissect'
+ * (set by describe) names concept and score as CLIP-Dissect's descriptions.csv does:
+ * layer,unit,description,similarity.
+ */
+export const CONCEPTS_CSV_KEY = 'cnnpipe.concepts.csv';
 
 /**
  * Checks that `schema` is one of the `expected` kinds with its required columns, and

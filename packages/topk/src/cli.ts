@@ -18,6 +18,7 @@ import {
   utf8Data,
   type ArrowInput,
   type CommonArgs,
+  type NonFiniteGuard,
 } from '@cnnpipe/core';
 import { DataType, Schema, type FixedSizeList, type RecordBatch, type Vector } from 'apache-arrow';
 import { NeuronHeaps, offerBlock } from './heap.js';
@@ -84,7 +85,7 @@ function rowInfoReader(batch: RecordBatch): (row: number) => RowInfo {
   return (r) => (cache[r] ??= { image: image(r), label: label(r), cls: cls(r) });
 }
 
-async function fromActivations(input: ArrowInput, args: TopkArgs): Promise<{ states: LayerState[]; argmax: boolean }> {
+async function fromActivations(input: ArrowInput, args: TopkArgs, guard: NonFiniteGuard): Promise<{ states: LayerState[]; argmax: boolean }> {
   const available = layerColumns(input.schema);
   const names = available.map((l) => l.name);
   let chosen = available;
@@ -113,20 +114,30 @@ async function fromActivations(input: ArrowInput, args: TopkArgs): Promise<{ sta
     }
     return state;
   });
+  const layerNames = states.map((s) => s.name);
   let seq = 0;
-  for await (const batch of input.batches()) {
-    const payloadOf = rowInfoReader(batch);
-    for (const state of states) {
-      const { values } = fixedSizeListValues(batch.getChild(state.name)!);
-      const extras = state.argmax ? (fixedSizeListValues(batch.getChild(state.argmax)!).values as Int32Array) : undefined;
-      offerBlock(state.heaps, values as Float32Array, batch.numRows, seq, payloadOf, extras);
+  let row = 0;
+  for await (const whole of input.batches()) {
+    // --skip-nonfinite scans first and drops rows; otherwise the heap loop finds them itself.
+    const parts = guard.skip ? guard.filterBatch(whole, row, layerNames) : [whole];
+    for (const batch of parts) {
+      const payloadOf = rowInfoReader(batch);
+      const spoiled: string[] = [];
+      for (const state of states) {
+        const { values } = fixedSizeListValues(batch.getChild(state.name)!);
+        const extras = state.argmax ? (fixedSizeListValues(batch.getChild(state.argmax)!).values as Int32Array) : undefined;
+        if (offerBlock(state.heaps, values as Float32Array, batch.numRows, seq, payloadOf, extras) >= 0) spoiled.push(state.name);
+      }
+      if (spoiled.length > 0) guard.scanBatch(batch, row, spoiled);
+      seq += batch.numRows;
     }
-    seq += batch.numRows;
+    row += whole.numRows;
   }
+  guard.finish();
   return { states, argmax: states.some((s) => s.argmax !== undefined) };
 }
 
-async function fromTopk(input: ArrowInput, args: TopkArgs): Promise<{ states: LayerState[]; argmax: boolean }> {
+async function fromTopk(input: ArrowInput, args: TopkArgs, guard: NonFiniteGuard): Promise<{ states: LayerState[]; argmax: boolean }> {
   const made = input.schema.metadata.get(TOPK_META);
   if (made !== undefined) {
     let bottom: unknown;
@@ -147,28 +158,33 @@ async function fromTopk(input: ArrowInput, args: TopkArgs): Promise<{ states: La
   const wanted = args.layer && args.layer.length > 0 ? new Set(args.layer) : undefined;
   const byName = new Map<string, LayerState>();
   let seq = 0;
-  for await (const batch of input.batches()) {
-    const layer = batch.getChild('layer')!;
-    const neuron = primitiveValues(batch.getChild('neuron')!) as Int32Array;
-    const value = primitiveValues(batch.getChild('value')!) as Float32Array;
-    const argmax = hasArgmax ? batch.getChild('argmax')! : undefined;
-    const payloadOf = rowInfoReader(batch);
-    for (let r = 0; r < batch.numRows; r++) {
-      const name = String(layer.get(r));
-      if (wanted && !wanted.has(name)) continue;
-      let state = byName.get(name);
-      if (!state) {
-        state = { name, heaps: new NeuronHeaps<RowInfo>(0, args.k, args.bottom) };
-        byName.set(name, state);
+  let row = 0;
+  for await (const whole of input.batches()) {
+    for (const batch of guard.filterBatch(whole, row, ['value'])) {
+      const layer = batch.getChild('layer')!;
+      const neuron = primitiveValues(batch.getChild('neuron')!) as Int32Array;
+      const value = primitiveValues(batch.getChild('value')!) as Float32Array;
+      const argmax = hasArgmax ? batch.getChild('argmax')! : undefined;
+      const payloadOf = rowInfoReader(batch);
+      for (let r = 0; r < batch.numRows; r++) {
+        const name = String(layer.get(r));
+        if (wanted && !wanted.has(name)) continue;
+        let state = byName.get(name);
+        if (!state) {
+          state = { name, heaps: new NeuronHeaps<RowInfo>(0, args.k, args.bottom) };
+          byName.set(name, state);
+        }
+        const n = neuron[r]!;
+        if (n < 0) throw new CliError(`${input.name}: negative neuron ${n} in layer '${name}' (expected a channel index)`);
+        if (n >= state.heaps.neurons) state.heaps.grow(Math.max(n + 1, state.heaps.neurons * 2));
+        const a = argmax ? ((argmax.get(r) as number | null) ?? -1) : -1;
+        state.heaps.offer(n, value[r]!, seq + r, a, payloadOf(r));
       }
-      const n = neuron[r]!;
-      if (n < 0) throw new CliError(`${input.name}: negative neuron ${n} in layer '${name}' (expected a channel index)`);
-      if (n >= state.heaps.neurons) state.heaps.grow(Math.max(n + 1, state.heaps.neurons * 2));
-      const a = argmax ? ((argmax.get(r) as number | null) ?? -1) : -1;
-      state.heaps.offer(n, value[r]!, seq + r, a, payloadOf(r));
+      seq += batch.numRows;
     }
-    seq += batch.numRows;
+    row += whole.numRows;
   }
+  guard.finish();
   if (wanted) {
     for (const name of wanted) {
       if (!byName.has(name)) {
@@ -252,12 +268,14 @@ export function main(argv?: string[]): Promise<void> {
           .option('k', { type: 'number', demandOption: true, describe: 'How many images per neuron' })
           .option('layer', { type: 'string', array: true, describe: 'Only this layer (repeatable); default: every layer' })
           .option('bottom', { type: 'boolean', default: false, describe: 'Keep the K weakest instead of the strongest' }),
-      async run(args) {
+      readsNumbers: true,
+      async run(args, ctx) {
         if (!Number.isInteger(args.k) || args.k < 1) throw new UsageError(`-k must be a positive integer, got ${args.k}`);
         if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
         const input = await openArrow(args._[0] === undefined ? undefined : String(args._[0]));
         const kind = expectKind(input.schema, ['activations', 'topk'], input.name);
-        const { states, argmax } = kind === 'activations' ? await fromActivations(input, args) : await fromTopk(input, args);
+        const guard = ctx.nonFinite(input.name, kind === 'activations' ? 'images' : 'rows');
+        const { states, argmax } = kind === 'activations' ? await fromActivations(input, args, guard) : await fromTopk(input, args, guard);
         const metadata = passMetadata(input.schema, {
           [META.kind]: 'topk',
           [TOPK_META]: JSON.stringify({ k: args.k, bottom: args.bottom }),

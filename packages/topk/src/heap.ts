@@ -181,6 +181,9 @@ export class NeuronHeaps<P> {
  * `payloadOf(r)` is called at most once per row, and only for rows that enter some heap;
  * `extras` (same shape, optional) is each entry's argmax. The threshold test is the only
  * work for a value that does not enter, in a loop specialised for top/bottom.
+ * Returns the first row holding NaN or ±Infinity (-1: none), from a running sum per row that
+ * rides along the threshold test (no measurable cost; tools/bench/nonfinite.js); the caller
+ * applies core's NaN/Inf policy to such a block.
  */
 export function offerBlock<P>(
   heaps: NeuronHeaps<P>,
@@ -189,18 +192,21 @@ export function offerBlock<P>(
   firstSeq: number,
   payloadOf: (row: number) => P,
   extras?: Int32Array,
-): void {
+): number {
   const c = heaps.neurons;
   if (values.length < rows * c) throw new Error(`offerBlock: ${values.length} values for ${rows}x${c}`);
   const threshold = heaps.threshold;
   const sign = heaps.bottom ? -1 : 1;
+  let firstNonFinite = -1;
   for (let r = 0; r < rows; r++) {
     const base = r * c;
     let payload: P | undefined;
     let got = false;
+    let sum = 0;
     if (sign === 1) {
       for (let n = 0; n < c; n++) {
         const v = values[base + n]!;
+        sum += v;
         if (v > threshold[n]!) {
           if (!got) {
             payload = payloadOf(r);
@@ -212,6 +218,7 @@ export function offerBlock<P>(
     } else {
       for (let n = 0; n < c; n++) {
         const key = -values[base + n]!;
+        sum += key;
         if (key > threshold[n]!) {
           if (!got) {
             payload = payloadOf(r);
@@ -221,5 +228,8 @@ export function offerBlock<P>(
         }
       }
     }
+    // NaN or ±Inf makes the sum non-finite; float32 values cannot overflow it.
+    if (firstNonFinite < 0 && sum - sum !== 0) firstNonFinite = r;
   }
+  return firstNonFinite;
 }
