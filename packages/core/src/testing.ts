@@ -39,3 +39,4 @@ export function toIPC(table: Table): Uint8Array {
 export function fromIPC(bytes: Uint8Array): Table {
   return tableFromIPC(bytes);
 }
+export * from './testing-nonfinite.js';
