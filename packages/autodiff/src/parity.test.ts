@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadModel, resolveLayer } from '@cnnpipe/extract';
+import { describe, expect, it } from 'vitest';
+import { channelMeanSeed } from './seeds.js';
+import { pattern, relativeError, runGradient } from './test-support/gradients.js';
+
+// Input gradients of channel means against torch.autograd (tools/autodiff/parity_autodiff.py):
+// torchvision topologies differentiated as nn.Modules, the zoo's trained models through an
+// ONNX interpreter written over torch.nn.functional.
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+interface Fixture {
+  model: string;
+  size: number;
+  channels: number;
+  batch: number;
+  layers: { layer: string; channel: number; shape: number[] }[];
+}
+
+const names = readdirSync(fixtures).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+
+describe('input gradients equal torch.autograd (1e-4 relative)', () => {
+  it('covers the zoo and the torchvision topologies', () => {
+    expect(names).toEqual(expect.arrayContaining(['tv-resnet', 'tv-vgg-bn', 'tv-mobilenetv2', 'tv-googlenet', 'tv-densenet', 'tv-squeezenet', 'tv-shufflenetv2', 'tv-efficientnet-b0', 'zoo-vgg', 'zoo-resnet', 'zoo-mobilenet', 'zoo-inception', 'zoo-densenet']));
+  });
+
+  for (const name of names) {
+    it(name, async () => {
+      const fixture = JSON.parse(readFileSync(join(fixtures, `${name}.json`), 'utf8')) as Fixture;
+      const expected = new Float32Array(readFileSync(join(fixtures, `${name}.grad.f32`)).buffer.slice(0));
+      const model = loadModel(join(fixtures, fixture.model));
+      const per = fixture.channels * fixture.size * fixture.size;
+      const x = pattern(fixture.batch * per);
+      const errors: Record<string, number> = {};
+      for (const [k, layer] of fixture.layers.entries()) {
+        const seed = channelMeanSeed(layer.shape, Array<number>(fixture.batch).fill(layer.channel));
+        const { graph, gradient } = await runGradient(model, [resolveLayer(model, layer.layer)], x, [seed], fixture.size);
+        expect(graph.tapShapes[0]).toEqual(layer.shape);
+        const reference = expected.subarray(k * fixture.batch * per, (k + 1) * fixture.batch * per);
+        expect(Math.max(...reference.map(Math.abs))).toBeGreaterThan(0);
+        errors[layer.layer] = relativeError(gradient, reference);
+      }
+      if (process.env.AUTODIFF_VERBOSE) console.log(name, errors);
+      for (const error of Object.values(errors)) expect(error).toBeLessThan(1e-4);
+    });
+  }
+});
