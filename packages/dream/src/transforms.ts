@@ -5,6 +5,7 @@
 // then, as Lucent's render_vis appends, a bilinear resize to the size the network takes
 // (here extract's geometry: shorter side to `resize`, centre crop `size`) and the model's
 // normalisation. One random draw per step serves the whole batch, as in Lucent.
+import { centerCropOffset } from '@cnnpipe/core';
 import { choice, type Rng } from './random.js';
 
 /** A batch of images, (B, C, H, W) float32. */
@@ -422,7 +423,7 @@ export class StepPipeline {
     }
     if (size !== view.resize) this.ops.push(new ResampleOp(resizeAxis(size, view.resize), resizeAxis(size, view.resize)));
     if (view.resize !== view.size) {
-      const lo = Math.floor((view.resize - view.size) / 2);
+      const lo = centerCropOffset(view.resize, view.size);
       const hi = view.resize - view.size - lo;
       this.ops.push(new PadOp(-lo, -hi, -lo, -hi, 0));
     }

@@ -103,9 +103,26 @@ def torch_chain(job):
     }
 
 
+def torch_diversity(job):
+    import torch
+    import torch.nn.functional as F
+
+    layer_t = torch.tensor(np.asarray(job["tap"], dtype=np.float32).reshape(job["shape"]), requires_grad=True)
+    # lucent objectives.diversity, verbatim
+    batch, channels, _, _ = layer_t.shape
+    flattened = layer_t.view(batch, channels, -1)
+    grams = torch.matmul(flattened, torch.transpose(flattened, 1, 2))
+    grams = F.normalize(grams, p=2, dim=(1, 2))
+    div = -sum([sum([(grams[i] * grams[j]).sum() for j in range(batch) if j != i]) for i in range(batch)]) / batch
+    div.backward()
+    return {"image": [float(div)], "grad": layer_t.grad.numpy().ravel().tolist()}
+
+
 def main():
     job = json.load(sys.stdin)
-    if job["mode"] == "param":
+    if job["mode"] == "diversity":
+        out = torch_diversity(job)
+    elif job["mode"] == "param":
         b, c, h, w = job["shape"]
         spectrum = np.asarray(job["spectrum"], dtype=np.float32).reshape(b, c, h, w // 2 + 1, 2)
         out = {"image": numpy_param(spectrum, job["shape"]).ravel().tolist()}
