@@ -4,12 +4,14 @@ import {
   ArrowWriter,
   CliError,
   META,
+  NonFiniteGuard,
   UsageError,
   expectKind,
   fixedSizeListValues,
   float64Data,
   int32Data,
   makeBatch,
+  nonFiniteRows,
   openArrow,
   passMetadata,
   primitiveValues,
@@ -58,6 +60,14 @@ async function readWeights(file: string): Promise<{ linear: Linear; name: string
   const input = await openArrow(file);
   expectKind(input.schema, 'affine-map', input.name);
   const batches = await readAllBatches(input);
+  // A classifier's weights are not rows to drop: NaN/Inf there always stops.
+  const guard = NonFiniteGuard.strict(input.name);
+  let row = 0;
+  for (const batch of batches) {
+    guard.scanBatch(batch, row, ['weights', 'bias']);
+    row += batch.numRows;
+  }
+  guard.finish();
   const d = (input.schema.fields.find((f) => f.name === 'weights')!.type as FixedSizeList).listSize;
   const k = batches.reduce((s, b) => s + b.numRows, 0);
   const weights = new Float64Array(k * d);
@@ -105,6 +115,12 @@ function pickColumn(schema: Schema, source: string, asked?: string): { name: str
   return { name: candidates[0]!.name, width: (candidates[0]!.type as FixedSizeList).listSize };
 }
 
+/** The classifier read from a model: NaN/Inf weights would make every prediction meaningless. */
+function checkFiniteClassifier(linear: Linear, model: string): void {
+  const bad = nonFiniteRows(linear.weights, linear.k, linear.d) ?? nonFiniteRows(linear.bias, linear.k, 1);
+  if (bad) throw new CliError(`${model}: the classifier's weights hold ${bad.values} NaN/Inf values (first in class ${bad.rows[0]})`);
+}
+
 const tristate = (v: Int8Array) => vectorFromArray(Array.from(v, (x) => (x < 0 ? null : x === 1)), new Bool()).data[0]!;
 
 export function main(argv?: string[]): Promise<void> {
@@ -138,7 +154,8 @@ export function main(argv?: string[]): Promise<void> {
               "the classifier's class names in output order (a,b,c or a JSON list file): the truth is then the row's `class` string, not its `label` index",
           })
           .option('summary', { type: 'boolean', default: false, describe: 'write one accuracy row instead of predictions' }),
-      async run(args) {
+      readsNumbers: true,
+      async run(args, ctx) {
         if ((args.model === undefined) === (args.weights === undefined)) {
           throw new UsageError('give exactly one of --model M.onnx or --weights W.arrows');
         }
@@ -148,6 +165,7 @@ export function main(argv?: string[]): Promise<void> {
         const { linear, name } = args.model
           ? { linear: readFinalLinear(args.model), name: shortName(args.model) }
           : await readWeights(args.weights!);
+        if (args.model) checkFiniteClassifier(linear, args.model);
         const input = await openArrow(files[0]);
         expectKind(input.schema, 'activations', input.name);
         const col = pickColumn(input.schema, input.name, args.column);
@@ -168,39 +186,49 @@ export function main(argv?: string[]): Promise<void> {
         let c5 = 0;
         let writer: ArrowWriter | undefined;
         const outMeta = passMetadata(input.schema, { [META.kind]: 'predictions', 'cnnpipe.classifier': name });
-        for await (const batch of input.batches()) {
-          const x = fixedSizeListValues(batch.getChild(col.name)!).values;
-          const logits = await logitsOf(linear, x, batch.numRows);
-          const labelVec = batch.getChild('label')!;
-          let labels: ArrayLike<number> = primitiveValues(labelVec);
-          let valid = (i: number) => labelVec.isValid(i);
-          if (classes) {
-            const names = stringValues(batch.getChild('class')!);
-            const mapped = Int32Array.from(names, (c) => (c === null ? -1 : (classIndex.get(c) ?? -1)));
-            labels = mapped;
-            valid = (i) => mapped[i]! >= 0;
+        const guard = ctx.nonFinite(input.name, 'images');
+        let row = 0;
+        for await (const whole of input.batches()) {
+          const parts = guard.filterBatch(whole, row, [col.name]);
+          row += whole.numRows;
+          // Once a NaN/Inf is found (without --skip-nonfinite) nothing more is computed: the
+          // rest is only scanned, so the error can say how many there are.
+          if (guard.any && !guard.skip) continue;
+          for (const batch of parts) {
+            const x = fixedSizeListValues(batch.getChild(col.name)!).values;
+            const logits = await logitsOf(linear, x, batch.numRows);
+            const labelVec = batch.getChild('label')!;
+            let labels: ArrayLike<number> = primitiveValues(labelVec);
+            let valid = (i: number) => labelVec.isValid(i);
+            if (classes) {
+              const names = stringValues(batch.getChild('class')!);
+              const mapped = Int32Array.from(names, (c) => (c === null ? -1 : (classIndex.get(c) ?? -1)));
+              labels = mapped;
+              valid = (i) => mapped[i]! >= 0;
+            }
+            const s = score(logits, linear.k, labels, valid);
+            for (let i = 0; i < batch.numRows; i++) {
+              if (s.top1[i]! < 0) continue;
+              n++;
+              c1 += s.top1[i]!;
+              c5 += s.top5[i]!;
+            }
+            if (args.summary) continue;
+            const out = makeBatch(
+              {
+                image: utf8Data(stringValues(batch.getChild('image')!)),
+                label: int32Data(Int32Array.from(labels), (i) => !valid(i)),
+                pred: int32Data(s.pred),
+                top1: tristate(s.top1),
+                top5: tristate(s.top5),
+              },
+              outMeta,
+            );
+            writer ??= ArrowWriter.open(args.output, out.schema);
+            await writer.write(out);
           }
-          const s = score(logits, linear.k, labels, valid);
-          for (let i = 0; i < batch.numRows; i++) {
-            if (s.top1[i]! < 0) continue;
-            n++;
-            c1 += s.top1[i]!;
-            c5 += s.top5[i]!;
-          }
-          if (args.summary) continue;
-          const out = makeBatch(
-            {
-              image: utf8Data(stringValues(batch.getChild('image')!)),
-              label: int32Data(Int32Array.from(labels), (i) => !valid(i)),
-              pred: int32Data(s.pred),
-              top1: tristate(s.top1),
-              top5: tristate(s.top5),
-            },
-            outMeta,
-          );
-          writer ??= ArrowWriter.open(args.output, out.schema);
-          await writer.write(out);
         }
+        guard.finish();
         if (args.summary) {
           const row = makeBatch(
             {

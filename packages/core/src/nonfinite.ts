@@ -107,7 +107,14 @@ export class NonFiniteGuard {
     private readonly warn: (message: string) => void = () => undefined,
     /** What the rows are, for the skip warning: 'rows', 'images'. */
     private readonly what = 'rows',
+    /** False for tables whose rows are not data to drop (a classifier's weights, a model's map). */
+    private readonly droppable = true,
   ) {}
+
+  /** The policy for a table whose rows cannot be dropped: NaN/Inf always stops. */
+  static strict(input: string): NonFiniteGuard {
+    return new NonFiniteGuard(input, false, undefined, 'rows', false);
+  }
 
   /** Whether any non-finite value has been seen. */
   get any(): boolean {
@@ -186,7 +193,7 @@ export class NonFiniteGuard {
     const where = `first at row ${f.firstRow + 1}${f.firstImage ? `, image ${f.firstImage}` : ''}`;
     const others = this.found.size > 1 ? `, and ${this.found.size - 1} more column${this.found.size > 2 ? 's' : ''}` : '';
     throw new CliError(
-      `${this.input}: column '${column}' has ${f.values} NaN/Inf value${f.values === 1 ? '' : 's'} (${where})${others}; --skip-nonfinite drops such rows`,
+      `${this.input}: column '${column}' has ${f.values} NaN/Inf value${f.values === 1 ? '' : 's'} (${where})${others}${this.droppable ? '; --skip-nonfinite drops such rows' : ''}`,
     );
   }
 
