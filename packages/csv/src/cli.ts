@@ -6,6 +6,7 @@ import {
   META,
   UsageError,
   expectKind,
+  fixedSizeListData,
   float64Data,
   int32Data,
   makeBatch,
@@ -16,6 +17,7 @@ import {
 } from '@cnnpipe/core';
 import type { Data } from 'apache-arrow';
 import { toConcepts } from './concepts.js';
+import { toEmbeddings } from './embeddings.js';
 import { columnData, inferType } from './infer.js';
 import { readCsv } from './read-csv.js';
 import { batchRows, cellFormatter, headerRow } from './to-csv.js';
@@ -55,6 +57,9 @@ async function csvToArrow(args: CsvArgs): Promise<void> {
       concept: utf8Data(concepts.concept),
       score: float64Data(concepts.score),
     };
+  } else if (args.kind === 'embeddings') {
+    const embeddings = toEmbeddings(header, rows, source);
+    columns = { concept: utf8Data(embeddings.concept), embedding: fixedSizeListData(embeddings.values, embeddings.dim) };
   } else {
     columns = {};
     header.forEach((name, c) => {
@@ -80,11 +85,16 @@ export function main(argv?: string[]): Promise<void> {
         'Arrow stream with column types inferred (int32, float64, bool, List<float64>, utf8). ' +
         "'--kind concepts' reads CLIP-Dissect descriptions.csv (layer,unit,description,similarity), NetDissect " +
         'tally.csv (unit,category,label,score; one file per layer, give --layer; units 1-based become 0-based) ' +
-        'or a cnnpipe concepts CSV, as the concepts kind (layer, unit, concept, score). FILE defaults to stdin.',
+        'or a cnnpipe concepts CSV, as the concepts kind (layer, unit, concept, score). ' +
+        "'--kind embeddings' reads concept words with their text embeddings (a word then D numbers per row, or " +
+        'concept,embedding with JSON arrays) as concept utf8 + embedding FixedSizeList<float32>[D], for describe. ' +
+        "A concepts table from describe is written with CLIP-Dissect's header (layer,unit,description,similarity). " +
+        'FILE defaults to stdin.',
       examples: [
         ['extract --model m.onnx --layer layer4 imgs/ | topk -k 5 | csv > top5.csv', 'any table as CSV'],
         ["printf 'layer,unit,description,similarity\\nlayer2,0,dotted,0.2\\n' | csv --to-arrow --kind concepts | show", 'a CLIP-Dissect file as concepts'],
         ['csv --to-arrow --kind concepts --layer layer4 tally.csv > layer4.arrows', 'a NetDissect tally of layer4'],
+        ["printf 'concept,e0,e1\\ndog,0.6,0.8\\ncat,1,0\\n' | csv --to-arrow --kind embeddings | show", 'concept words and text embeddings for describe'],
       ],
       options: (y) =>
         y

@@ -1,3 +1,4 @@
+import { CONCEPTS_CSV_KEY, META } from '@cnnpipe/core';
 import { DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
 
 /**
@@ -39,8 +40,16 @@ export function cellFormatter(type: DataType): CellFormatter {
   return (value) => (value === null || value === undefined ? '' : String(value));
 }
 
+/** CLIP-Dissect's descriptions.csv names for the concepts columns describe writes. */
+const CLIP_DISSECT_HEADER: Record<string, string> = { concept: 'description', score: 'similarity' };
+
+/**
+ * The header: the column names, except for a concepts table marked 'clip-dissect' (describe's),
+ * whose concept and score are written as CLIP-Dissect's description and similarity.
+ */
 export function headerRow(schema: Schema): string[] {
-  return schema.fields.map((f) => f.name);
+  const clipDissect = schema.metadata.get(META.kind) === 'concepts' && schema.metadata.get(CONCEPTS_CSV_KEY) === 'clip-dissect';
+  return schema.fields.map((f) => (clipDissect ? (CLIP_DISSECT_HEADER[f.name] ?? f.name) : f.name));
 }
 
 /** The rows of one batch as arrays of strings, in schema order. */
