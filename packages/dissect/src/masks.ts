@@ -1,0 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import { CliError } from '@cnnpipe/core';
+import PngJs from 'pngjs';
+import type { ProbeImage } from './broden.js';
+
+/** One image's segmentation: P label planes of sh x sw (label = R + 256 G), plane after plane. */
+export interface Segmentation {
+  planes: Int32Array;
+  count: number;
+}
+
+/** Decodes a Broden mask PNG (any bit depth or colour type pngjs reads) into labels R + 256 G. */
+export function decodeMask(bytes: Buffer, file: string, sh: number, sw: number, out: Int32Array, offset: number): void {
+  let png: PngJs.PNGWithMetadata;
+  try {
+    png = PngJs.PNG.sync.read(bytes);
+  } catch (error) {
+    throw new CliError(`${file}: not a readable PNG mask (${(error as Error).message})`);
+  }
+  if (png.width !== sw || png.height !== sh) {
+    throw new CliError(`${file}: mask is ${png.width}x${png.height} (expected sw x sh = ${sw}x${sh} from index.csv)`);
+  }
+  const rgba = png.data;
+  for (let p = 0, n = sh * sw; p < n; p++) out[offset + p] = rgba[p * 4]! + 256 * rgba[p * 4 + 1]!;
+}
+
+/** Reads an image's mask files. */
+export async function loadSegmentation(image: ProbeImage): Promise<Segmentation> {
+  const area = image.sh * image.sw;
+  const planes = new Int32Array(image.masks.length * area);
+  const files = await Promise.all(
+    image.masks.map((file) =>
+      readFile(file).catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(`${file}: cannot read mask (${error.code})`);
+      }),
+    ),
+  );
+  files.forEach((bytes, i) => decodeMask(bytes, image.masks[i]!, image.sh, image.sw, planes, i * area));
+  return { planes, count: image.masks.length };
+}

@@ -1,0 +1,197 @@
+import {
+  CliError,
+  META,
+  boolData,
+  expectKind,
+  fixedSizeListData,
+  fixedSizeListValues,
+  float64Data,
+  int32Data,
+  listData,
+  makeBatch,
+  openArrow,
+  primitiveValues,
+  readAllBatches,
+  stringValues,
+  utf8Data,
+  type LayerInfo,
+} from '@cnnpipe/core';
+import type { RecordBatch, Vector } from 'apache-arrow';
+import type { FeatureLayer } from './features.js';
+import type { TopValues } from './quantile.js';
+import type { UnitLabel } from './score.js';
+import type { SummaryRow } from './summary.js';
+import type { LayerTally } from './tally.js';
+
+/** Schema metadata key of dissect's own parameters and the probe's label table. */
+export const DISSECT_META = 'cnnpipe.dissect';
+export const KIND_QUANTILES = 'dissect-quantiles';
+export const KIND_TALLY = 'dissect-tally';
+export const KIND_SUMMARY = 'dissect-summary';
+
+/** A layer as the partial tables record it. */
+export interface LayerShape {
+  name: string;
+  units: number;
+  h: number;
+  w: number;
+}
+
+/** What every partial table carries, so merging can check the parts belong together. */
+export interface RunInfo {
+  model: string;
+  probe: string;
+  quantile: number;
+  categories: string[];
+  /** Images of the whole probe (all shards). */
+  totalImages: number;
+  /** `I/N`, or `0/1` for a whole run. */
+  shard: string;
+  layers: LayerShape[];
+  layerInfo: LayerInfo[];
+}
+
+export interface TallyInfo extends RunInfo {
+  names: (string | null)[];
+  primary: number[];
+  truth: number[];
+  images: number;
+}
+
+export const shapeOf = (l: FeatureLayer): LayerShape => ({ name: l.info.name, units: l.units, h: l.h, w: l.w });
+
+function metadata(kind: string, info: object, layers: LayerInfo[], model: string): Map<string, string> {
+  return new Map([
+    [META.kind, kind],
+    [META.model, model],
+    [META.layers, JSON.stringify(layers)],
+    [DISSECT_META, JSON.stringify(info)],
+  ]);
+}
+
+/** Pass 1's partial: per (layer, unit) the top values this shard saw. */
+export function quantilesBatch(info: RunInfo, tops: TopValues[]): RecordBatch {
+  const layer: string[] = [];
+  const unit: number[] = [];
+  const values: Float32Array[] = [];
+  info.layers.forEach((l, i) => {
+    for (let k = 0; k < l.units; k++) {
+      layer.push(l.name);
+      unit.push(k);
+      values.push(tops[i]!.top(k));
+    }
+  });
+  return makeBatch(
+    { layer: utf8Data(layer), unit: int32Data(Int32Array.from(unit)), values: listData(values, new Float32Array(0)) },
+    metadata(KIND_QUANTILES, info, info.layerInfo, info.model),
+  );
+}
+
+/** Pass 2's partial: per (layer, unit) the sums; G and the label table in the metadata. */
+export function tallyBatch(info: TallyInfo, thresholds: Float64Array[], tallies: LayerTally[]): RecordBatch {
+  const layer: string[] = [];
+  const parts = info.layers.map((l, i) => ({ l, t: tallies[i]!, th: thresholds[i]! }));
+  for (const { l } of parts) for (let k = 0; k < l.units; k++) layer.push(l.name);
+  const cat = <T extends Float64Array>(arrays: T[]) => {
+    const out = new Float64Array(arrays.reduce((s, a) => s + a.length, 0));
+    let at = 0;
+    for (const a of arrays) {
+      out.set(a, at);
+      at += a.length;
+    }
+    return out;
+  };
+  const unit = Int32Array.from(parts.flatMap(({ l }) => Array.from({ length: l.units }, (_, k) => k)));
+  return makeBatch(
+    {
+      layer: utf8Data(layer),
+      unit: int32Data(unit),
+      threshold: float64Data(cat(parts.map((p) => p.th))),
+      inter: fixedSizeListData(cat(parts.map((p) => p.t.inter)), info.names.length),
+      act: fixedSizeListData(cat(parts.map((p) => p.t.act)), info.categories.length),
+    },
+    metadata(KIND_TALLY, info, info.layerInfo, info.model),
+  );
+}
+
+/** A partial table's batches and parsed metadata, checked to be of `kind`. */
+export async function readPartial<T extends RunInfo>(file: string, kind: string): Promise<{ info: T; batches: RecordBatch[] }> {
+  const input = await openArrow(file);
+  expectKind(input.schema, kind, input.name);
+  const raw = input.schema.metadata.get(DISSECT_META);
+  let info: T;
+  try {
+    info = JSON.parse(raw ?? '') as T;
+  } catch {
+    throw new CliError(`${input.name}: no ${DISSECT_META} metadata (expected a table written by dissect ${kind === KIND_TALLY ? 'tally' : 'quantiles'})`);
+  }
+  return { info, batches: await readAllBatches(input) };
+}
+
+/** Rows of a partial table by (layer, unit), columns as typed arrays. */
+export function rowsOf(batches: RecordBatch[], layers: LayerShape[], file: string, read: (batch: RecordBatch, row: number, layer: number, unit: number) => void): void {
+  const index = new Map(layers.map((l, i) => [l.name, i]));
+  const seen = layers.map((l) => new Uint8Array(l.units));
+  for (const batch of batches) {
+    const names = stringValues(batch.getChild('layer') as Vector);
+    const units = primitiveValues(batch.getChild('unit') as Vector);
+    for (let r = 0; r < batch.numRows; r++) {
+      const li = index.get(names[r] ?? '');
+      const k = units[r]!;
+      if (li === undefined || !(k >= 0 && k < layers[li]!.units)) throw new CliError(`${file}: row for layer '${names[r]}' unit ${k} is not in its metadata's layers`);
+      seen[li]![k] = 1;
+      read(batch, r, li, k);
+    }
+  }
+  layers.forEach((l, i) => {
+    const missing = seen[i]!.indexOf(0);
+    if (missing >= 0) throw new CliError(`${file}: no row for layer '${l.name}' unit ${missing}`);
+  });
+}
+
+/** Each part's rows as typed arrays: the values list of a quantiles table. */
+export function listRow(vector: Vector, row: number): Float32Array {
+  const v = vector.get(row) as Vector | null;
+  return v ? (v.toArray() as Float32Array) : new Float32Array(0);
+}
+
+export { fixedSizeListValues };
+
+/** The `concepts` kind, extended: one row per (layer, unit). */
+export function conceptsBatch(
+  layers: { info: LayerInfo; labels: UnitLabel[]; thresholds: Float64Array }[],
+  names: (string | null)[],
+  categories: string[],
+  iouThreshold: number,
+  meta: Map<string, string>,
+): RecordBatch {
+  const rows = layers.flatMap((l) => l.labels.map((u) => ({ layer: l.info.name, u, t: l.thresholds[u.unit]! })));
+  const nameOf = (label: number) => (label >= 0 ? names[label] ?? String(label) : null);
+  const columns: Record<string, ReturnType<typeof int32Data> | ReturnType<typeof float64Data> | ReturnType<typeof utf8Data> | ReturnType<typeof boolData>> = {
+    layer: utf8Data(rows.map((r) => r.layer)),
+    unit: int32Data(Int32Array.from(rows, (r) => r.u.unit)),
+    concept: utf8Data(rows.map((r) => nameOf(r.u.label))),
+    score: float64Data(Float64Array.from(rows, (r) => r.u.iou)),
+    category: utf8Data(rows.map((r) => (r.u.label >= 0 ? categories[r.u.category]! : null))),
+    detector: boolData(rows.map((r) => r.u.label >= 0 && r.u.iou >= iouThreshold)),
+    threshold: float64Data(Float64Array.from(rows, (r) => r.t)),
+  };
+  categories.forEach((c, ci) => {
+    columns[`${c}_label`] = utf8Data(rows.map((r) => nameOf(r.u.labels[ci]!)));
+    columns[`${c}_iou`] = float64Data(Float64Array.from(rows, (r) => r.u.ious[ci]!));
+  });
+  return makeBatch(columns, meta);
+}
+
+/** Unique detectors per category per layer (Bau et al.'s figure): a table for `plot bar`. */
+export function summaryBatch(rows: SummaryRow[], meta: Map<string, string>): RecordBatch {
+  return makeBatch(
+    {
+      layer: utf8Data(rows.map((r) => r.layer)),
+      category: utf8Data(rows.map((r) => r.category)),
+      unique: int32Data(Int32Array.from(rows, (r) => r.unique)),
+      detectors: int32Data(Int32Array.from(rows, (r) => r.detectors)),
+    },
+    new Map([...meta, [META.kind, KIND_SUMMARY]]),
+  );
+}
