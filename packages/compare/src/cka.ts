@@ -55,13 +55,15 @@ export class CkaAccumulator {
   private readonly acc: GramAccumulator;
   private readonly place: ReturnType<typeof placement>;
   private z = new Float64Array(0);
+  private ones = new Float64Array(0);
 
   constructor(
     readonly layout: CkaLayout,
     blockRows = blockRowsFor(layout),
   ) {
     this.place = placement(layout);
-    this.acc = new GramAccumulator(this.place.width, 0, blockRows);
+    // lstsq's gram table needs a target: a column of ones (its X'Y repeats the sums, Y'Y is n).
+    this.acc = new GramAccumulator(this.place.width, 1, blockRows);
   }
 
   async add(block: JoinedBlock): Promise<void> {
@@ -90,7 +92,8 @@ export class CkaAccumulator {
         }
       }
     }
-    await this.acc.add(z, z.subarray(0, 0), rows);
+    if (this.ones.length < rows) this.ones = new Float64Array(rows).fill(1);
+    await this.acc.add(z, this.ones, rows);
   }
 
   finish(): Promise<Gram> {
@@ -110,7 +113,7 @@ export interface CkaOptions {
  */
 export function ckaFromGram(gram: Gram, layout: CkaLayout, options: CkaOptions): Float64Array {
   const place = placement(layout);
-  if (gram.da !== place.width || gram.db !== 0) {
+  if (gram.da !== place.width || gram.db !== 1) {
     throw new CliError(`the statistics are ${gram.da} wide (expected ${place.width} for the layers in their metadata)`);
   }
   const n = gram.n;

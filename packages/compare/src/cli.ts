@@ -51,17 +51,16 @@ function warnNaN(values: Float64Array, layout: CkaLayout, ctx: ToolContext, why:
   ctx.warn(`${count} layer pair(s) have no value (NaN), first ${a} against ${b}: ${why}`);
 }
 
-async function writeCka(gram: Awaited<ReturnType<CkaAccumulator['finish']>>, layout: CkaLayout, args: CompareArgs, metadata: Metadata, ctx: ToolContext): Promise<void> {
+async function writeCka(gram: Awaited<ReturnType<CkaAccumulator['finish']>>, layout: CkaLayout, args: CompareArgs, metadata: Metadata, ctx: ToolContext, note?: string): Promise<void> {
   const values = ckaFromGram(gram, layout, { debiased: args.debiased });
   warnNaN(values, layout, ctx, 'a layer without variance over the images');
   const method = args.debiased ? 'cka-debiased' : 'cka';
-  ctx.info(`${gram.n} images, ${layout.a.layers.length} x ${layout.b.layers.length} layer pairs, ${method}`);
+  ctx.info(`${gram.n} images, ${layout.a.layers.length} x ${layout.b.layers.length} layer pairs, ${method}${note ? ` (${note})` : ''}`);
   await write(similarityBatch(layout, values, method, gram.n, metadata), args.output);
 }
 
 async function compareCka(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args: CompareArgs, ctx: ToolContext): Promise<void> {
   const blockRows = blockRowsFor(layout);
-  ctx.info(`linear CKA statistics: ${mb(ckaBytes(layout, blockRows))} (independent of the number of images)`);
   const acc = new CkaAccumulator(layout, blockRows);
   const progress = ctx.progress('images', undefined, 'images');
   for await (const block of joinByImage(a, layout.a, b, layout.b)) {
@@ -71,12 +70,13 @@ async function compareCka(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args:
   progress.finish();
   const gram = await acc.finish();
   const metadata = passMetadata(a.schema, { 'cnnpipe.a_source': a.name, 'cnnpipe.b_source': b.name });
+  const held = `statistics ${mb(ckaBytes(layout, blockRows))}, independent of the number of images`;
   if (args.partial) {
-    ctx.info(`${gram.n} images: statistics for compare merge`);
+    ctx.info(`${gram.n} images: statistics for compare merge (${held})`);
     await write(partialBatch(gram, layout, metadata), args.output);
     return;
   }
-  await writeCka(gram, layout, args, metadata, ctx);
+  await writeCka(gram, layout, args, metadata, ctx, held);
 }
 
 /** Appends blocks of one layer's rows and joins them at the end. */
@@ -109,9 +109,9 @@ async function compareRsa(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args:
     n += block.rows;
     if (n > args.maxImages) {
       throw new CliError(
-        `RSA holds n x n dissimilarities: more than --max-images ${args.maxImages} images in ${a.name} ` +
-          `(at ${n + 0} already ${mb(rsaBytes(n, q))} for ${q} layers of B); raise --max-images, compare a subset ` +
-          `(e.g. extract --shard 0/4), or use --method cka, which streams`,
+        `RSA holds n x n dissimilarities: ${a.name} and ${b.name} share more than --max-images ${args.maxImages} images ` +
+          `(${args.maxImages} images need ${mb(rsaBytes(args.maxImages, q))} for ${q} layers of B, growing as n²); raise --max-images, ` +
+          `compare a subset (e.g. extract --shard 0/4), or use --method cka, which streams`,
       );
     }
     block.a.forEach((v, i) => rowsA[i]!.add(v));
