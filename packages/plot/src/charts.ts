@@ -92,6 +92,7 @@ function defaults(frame: Frame): { x?: string; y?: string; color?: string; facet
   if (frame.kind === 'neuron-stats') return { x: pick(frame, 'layer'), y: pick(frame, 'gini'), color: pick(frame, 'facet') };
   if (frame.kind === 'accuracy') return { x: pick(frame, 'target'), y: pick(frame, 'source') };
   if (frame.kind === 'similarity') return { x: pick(frame, 'layer'), y: pick(frame, 'mean_pearson') };
+  if (frame.kind === 'layer-similarity') return { x: pick(frame, 'b_layer'), y: pick(frame, 'a_layer') };
   return {};
 }
 
@@ -244,14 +245,17 @@ export function heatmapSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
   const x = opts.x !== undefined ? need(frame, opts.x, '--x') : (d.x ?? firstOf(frame, 'string'));
   const y = opts.y !== undefined ? need(frame, opts.y, '--y') : (d.y ?? firstOf(frame, 'string', x ? [x] : []));
   if (x === undefined || y === undefined) throw new CliError(`${frame.source}: a heatmap needs two category columns (give --x COL --y COL)`);
-  const defaultValue = frame.kind === 'accuracy' ? pick(frame, 'top1') : undefined;
+  const pair = frame.kind === 'layer-similarity' ? layerPair(frame) : undefined;
+  const defaultValue = frame.kind === 'accuracy' ? pick(frame, 'top1') : pair ? pick(frame, 'value') : undefined;
   const value = opts.color !== undefined ? need(frame, opts.color, '--color', 'number') : (defaultValue ?? numericDefault(frame, [x, y]));
   if (value === undefined) throw new CliError(`${frame.source}: no numeric column for the cell values (give --color COL)`);
   const label = opts.label !== undefined ? need(frame, opts.label, '--label') : value;
   const values = frame.rows.map((r) => r[value]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   const fraction = frame.kind === 'accuracy' && /^top\d+$/.test(value);
   // Accuracies are shaded on the full 0..1 range, so 92% against 93% does not look like 0% against 100%.
-  const domain = opts.domain !== undefined ? parseDomain(opts.domain) : fraction ? ([0, 1] as [number, number]) : undefined;
+  // So is CKA, which lies in 0..1.
+  const domain =
+    opts.domain !== undefined ? parseDomain(opts.domain) : fraction || (pair?.cka && value === 'value') ? ([0, 1] as [number, number]) : undefined;
   const [dataLo, dataHi] = [Math.min(...values), Math.max(...values)];
   const [lo, hi] = domain ?? [dataLo, dataHi];
   // Diverging when the values (not the chosen range) straddle the middle.
@@ -261,7 +265,8 @@ export function heatmapSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
     ? { scheme: 'redblue', domain: [opts.mid - extent, opts.mid + extent], domainMid: opts.mid }
     : { scheme: 'blues', ...(domain ? { domain } : hi > lo ? {} : { domain: [lo - 1, hi + 1] }) };
   const xs = order(frame, x);
-  const ys = order(frame, y);
+  // Kornblith et al.'s CKA figure: A's first layer at the bottom, so the diagonal rises.
+  const ys = pair && y === 'a_layer' ? order(frame, y).reverse() : order(frame, y);
   const cell = Math.max(28, Math.min(64, Math.floor(560 / Math.max(xs.length, ys.length))));
   const labelIsNumber = frame.types.get(label) === 'number';
   const labelValues = frame.rows.map((r) => r[label]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
@@ -280,11 +285,11 @@ export function heatmapSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
     width: opts.width ?? cell * xs.length,
     height: opts.height ?? cell * ys.length,
     encoding: {
-      x: { field: x, type: 'nominal', sort: xs, axis: { labelAngle: -40, labelAlign: 'right', orient: 'bottom' } },
-      y: { field: y, type: 'nominal', sort: ys },
+      x: { field: x, type: 'nominal', sort: xs, axis: { labelAngle: -40, labelAlign: 'right', orient: 'bottom' }, ...(pair && x === 'b_layer' ? { title: `${pair.b} layer` } : {}) },
+      y: { field: y, type: 'nominal', sort: ys, ...(pair && y === 'a_layer' ? { title: `${pair.a} layer` } : {}) },
     },
     layer: [
-      { mark: { type: 'rect' }, encoding: { color: { field: value, type: 'quantitative', scale, legend: { title: value } } } },
+      { mark: { type: 'rect' }, encoding: { color: { field: value, type: 'quantitative', scale, legend: { title: pair && value === 'value' ? pair.method : value } } } },
       {
         mark: { type: 'text', fontSize: cell >= 40 ? 11 : 9 },
         encoding: {
@@ -295,7 +300,20 @@ export function heatmapSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
     ],
   };
   if (opts.title) spec.title = { text: opts.title };
+  else if (pair) spec.title = { text: `${pair.method}: ${pair.a} against ${pair.b} (${pair.n} images)` };
   return spec as unknown as TopLevelSpec;
+}
+
+/** The one model pair and method of a layer-similarity table (a figure compares two networks). */
+function layerPair(frame: Frame): { a: string; b: string; method: string; n: string; cka: boolean } {
+  const distinct = (name: string) => [...new Set(frame.rows.map((r) => String(r[name] ?? '')))];
+  const pairs = [...new Set(frame.rows.map((r) => `${r.a_model} against ${r.b_model} (${r.method})`))];
+  if (pairs.length > 1) {
+    throw new CliError(`${frame.source}: ${pairs.length} model pairs or methods (${pairs.slice(0, 3).join('; ')}); expected one per heat map, plot each compare output on its own`);
+  }
+  const method = distinct('method')[0] ?? '';
+  const label = method === 'cka' ? 'linear CKA' : method === 'cka-debiased' ? 'linear CKA (debiased)' : method.replace(/^rsa-(.*)$/, 'RSA ($1)');
+  return { a: distinct('a_model')[0] ?? 'A', b: distinct('b_model')[0] ?? 'B', method: label, n: distinct('n').join('/'), cka: method.startsWith('cka') };
 }
 
 export function unknownType(type: string, types: string[]): never {

@@ -314,3 +314,40 @@ describe('plot CLI', () => {
     expect(r.stdout.toString()).toMatch(/plot bar --facet model -o top.svg/);
   });
 });
+
+describe('plot heatmap of a layer-similarity table (compare)', () => {
+  const layers = ['conv1', 'layer1', 'layer2'];
+  const similarity = (method = 'cka', bModel = 'resnet') =>
+    makeBatch(
+      {
+        a_model: utf8Data(Array(9).fill('vgg')),
+        a_layer: utf8Data(['block1', 'block2', 'block3'].flatMap((l) => [l, l, l])),
+        b_model: utf8Data(Array(9).fill(bModel)),
+        b_layer: utf8Data([...layers, ...layers, ...layers]),
+        value: float64Data(Float64Array.from([0.9, 0.6, 0.3, 0.5, 0.8, 0.5, 0.2, 0.4, 0.7])),
+        method: utf8Data(Array(9).fill(method)),
+        n: int32Data(new Int32Array(9).fill(2000)),
+      },
+      meta('layer-similarity'),
+    );
+
+  it("draws Kornblith's figure: B's layers across, A's up from the bottom, CKA on 0..1, named axes", async () => {
+    const svg = await renderSvg('heatmap', frame(similarity()), args());
+    expect(count(svg, /aria-roledescription="rect mark"/g)).toBe(9);
+    const t = texts(svg);
+    for (const v of ['vgg layer', 'resnet layer', 'linear CKA: vgg against resnet (2000 images)', '0.900', '0.700']) expect(t).toContain(v);
+    // The y axis lists block3 first (top) and block1 last (bottom).
+    const ys = t.filter((x) => x.startsWith('block'));
+    expect(ys).toEqual(['block3', 'block2', 'block1']);
+    // 0.9 is not the darkest possible blue: the scale is 0..1, not the data's 0.2..0.9.
+    const byData = await renderSvg('heatmap', frame(similarity()), args({ domain: '0.2,0.9' }));
+    const fill = (s: string) => /value: 0.9" [^>]*fill="(rgb\([^)]*\))"/.exec(s)![1];
+    expect(fill(svg)).not.toEqual(fill(byData));
+  });
+
+  it('refuses a table of several model pairs, which would share axis labels', async () => {
+    const b = similarity();
+    const two = frameFromBatches('two.arrows', [b, similarity('cka', 'mobilenet')], b.schema.metadata, b.schema.fields);
+    await expect(renderSvg('heatmap', two, args())).rejects.toThrow(/two.arrows: 2 model pairs or methods .*plot each compare output on its own/);
+  });
+});
