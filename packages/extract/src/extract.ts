@@ -28,6 +28,12 @@ export interface ModelInput {
   size?: number;
 }
 
+const ELEMENT_TYPES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 10: 'float16', 11: 'float64', 16: 'bfloat16' };
+
+/**
+ * The image input, or one line saying what was expected: float32 [N,C,H,W] with C = 1 or 3.
+ * A channels-last input ([N,H,W,3], TensorFlow's layout) is named as such.
+ */
 export function modelInput(model: LoadedModel): ModelInput {
   const info = model.inputs[0]!;
   const dims = info.type?.tensorType?.shape?.dim ?? [];
@@ -35,18 +41,51 @@ export function modelInput(model: LoadedModel): ModelInput {
     const d = dims[i]?.dimValue;
     return d === undefined || d === null ? undefined : Number(d);
   };
-  if (dims.length !== 4) throw new CliError(`${model.path}: input '${info.name}' has rank ${dims.length} (expected an image input [N,C,H,W])`);
-  return { name: info.name!, channels: value(1) ?? 3, size: value(2) };
+  const shown = `[${dims.map((d, i) => value(i) ?? (d.dimParam || '?')).join(',')}]`;
+  if (dims.length !== 4) throw new CliError(`${model.path}: input '${info.name}' has rank ${dims.length} ${shown} (expected an image input [N,C,H,W])`);
+  const elemType = Number(info.type?.tensorType?.elemType ?? 1);
+  if (elemType !== 1) {
+    throw new CliError(`${model.path}: input '${info.name}' is ${ELEMENT_TYPES[elemType] ?? `element type ${elemType}`} (expected float32 [N,C,H,W]; export the model in float32)`);
+  }
+  const [c, h, w] = [value(1), value(2), value(3)];
+  if ((w === 1 || w === 3) && c !== undefined && c !== 1 && c !== 3) {
+    throw new CliError(`${model.path}: input '${info.name}' ${shown} is channels-last (NHWC); extract feeds [N,C,H,W] (export with a channels-first input, or transpose inside the model)`);
+  }
+  if (c !== undefined && c !== 1 && c !== 3) throw new CliError(`${model.path}: input '${info.name}' ${shown} has ${c} channels (expected [N,C,H,W] with C = 1 or 3)`);
+  if (h !== undefined && w !== undefined && h !== w) throw new CliError(`${model.path}: input '${info.name}' ${shown} is not square (expected [N,C,S,S]: extract feeds centre crops)`);
+  return { name: info.name!, channels: c ?? 3, size: h };
 }
 
-/** Shapes of tensors, learned by running the model once on a blank image. */
-export async function probeShapes(model: LoadedModel, tensors: string[], input: ModelInput, size: number): Promise<number[][]> {
+/** Shapes of tensors, learned by running the model once on `batch` blank images. */
+export async function probeShapes(model: LoadedModel, tensors: string[], input: ModelInput, size: number, batch = 1): Promise<number[][]> {
+  if (tensors.length === 0) return [];
   // Runs once: 'all' optimisation would cost more than it saves (~150 ms on ResNet18).
   const { session } = await createSession(shapeProbeGraph(model, tensors), { optimization: 'basic' });
-  const blank = new ort.Tensor('float32', new Float32Array(input.channels * size * size), [1, input.channels, size, size]);
-  const result = await session.run({ [input.name]: blank });
-  await session.release();
-  return tensors.map((_, i) => Array.from(result[outputNames.shape(i)]!.data as BigInt64Array, Number));
+  try {
+    const blank = new ort.Tensor('float32', new Float32Array(batch * input.channels * size * size), [batch, input.channels, size, size]);
+    const result = await session.run({ [input.name]: blank });
+    return tensors.map((_, i) => Array.from(result[outputNames.shape(i)]!.data as BigInt64Array, Number));
+  } finally {
+    await session.release();
+  }
+}
+
+/**
+ * The batch size a model must run at, or undefined when any works. Only a model exported
+ * with a fixed batch (`declaredBatch`) can need one: its loaded input is symbolic, and a
+ * probe at batch 2 shows whether every tapped tensor and output then has batch 2 (a
+ * flatten exported as Reshape [1,-1] folds the batch into the features, or fails).
+ */
+export async function requiredBatch(model: LoadedModel, tensors: string[], input: ModelInput, size: number): Promise<number | undefined> {
+  if (model.declaredBatch === undefined) return undefined;
+  const probe = 2;
+  try {
+    const shapes = await probeShapes(model, [...new Set([...tensors, ...model.outputs])], input, size, probe);
+    if (shapes.every((shape) => shape[0] === probe)) return undefined;
+  } catch {
+    // onnxruntime refused the batch: the graph bakes it in.
+  }
+  return model.declaredBatch;
 }
 
 export interface LayerListing {
@@ -62,7 +101,12 @@ export async function listLayers(model: LoadedModel, input: ModelInput, size: nu
     const tensor = moduleOutput(model, moduleScopes(path));
     if (tensor) listed.push({ name: path, tensor });
   }
-  const shapes = await probeShapes(model, listed.map((l) => l.tensor), input, size);
+  if (listed.length === 0) {
+    throw new CliError(`${model.path}: no PyTorch module scopes in node names or node metadata (expected a torch.onnx.export model; --layer also takes exact tensor names)`);
+  }
+  const tensors = listed.map((l) => l.tensor);
+  const batch = (await requiredBatch(model, tensors, input, size)) ?? 1;
+  const shapes = await probeShapes(model, tensors, input, size, batch);
   return listed.map((l, i) => ({ ...l, shape: shapes[i]!.slice(1) }));
 }
 
@@ -75,6 +119,8 @@ export interface ExtractPlan {
   argmax: boolean;
   logits: boolean;
   logitsWidth: number;
+  /** Images per inference when the graph bakes in its export batch (see requiredBatch); padded at the end. */
+  fixedBatch?: number;
 }
 
 /** Resolves `--layer` names to tensors, learns their shapes and receptive fields. */
@@ -89,7 +135,8 @@ export async function planExtraction(
   const tensors = layerNames.map((name) => resolveLayer(model, name));
   const size = options.size ?? input.size ?? 224;
   const probeTensors = options.logits ? [...tensors, model.outputs[0]!] : tensors;
-  const shapes = await probeShapes(model, probeTensors, input, size);
+  const fixedBatch = await requiredBatch(model, probeTensors, input, size);
+  const shapes = await probeShapes(model, probeTensors, input, size, fixedBatch ?? 1);
   const fields = receptiveFields(model.nodes, input.name, size, model.proto.graph?.initializer ?? []);
   const taps: Tap[] = layerNames.map((name, i) => ({ name, tensor: tensors[i]!, rank: shapes[i]!.length }));
   for (const tap of taps) {
@@ -105,7 +152,17 @@ export async function planExtraction(
     ...(fields.get(tap.tensor) ? { rf: fields.get(tap.tensor) } : {}),
   }));
   const logitsShape = options.logits ? shapes[shapes.length - 1]! : [];
-  return { model, input, taps, layers, pool: options.pool, argmax: options.argmax, logits: options.logits, logitsWidth: logitsShape[1] ?? 0 };
+  return {
+    model,
+    input,
+    taps,
+    layers,
+    pool: options.pool,
+    argmax: options.argmax,
+    logits: options.logits,
+    logitsWidth: logitsShape[1] ?? 0,
+    ...(fixedBatch !== undefined ? { fixedBatch } : {}),
+  };
 }
 
 export interface RunOptions {
@@ -173,8 +230,9 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
     });
     return { items: kept, pixels: compact };
   };
+  const batchSize = plan.fixedBatch ?? run.batchSize;
   const batches: ImageItem[][] = [];
-  for (let i = 0; i < run.images.length; i += run.batchSize) batches.push(run.images.slice(i, i + run.batchSize));
+  for (let i = 0; i < run.images.length; i += batchSize) batches.push(run.images.slice(i, i + batchSize));
   // A bounded queue of batches being decoded ahead of inference: memory stays flat.
   const ahead: ReturnType<typeof decode>[] = [];
   const enqueue = (b: number) => {
@@ -191,7 +249,10 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
       enqueue(b + DECODE_AHEAD);
       run.progress.tick(batches[b]!.length);
       if (items.length === 0) continue;
-      const feeds = { [plan.input.name]: new ort.Tensor('float32', pixels, [items.length, pp.channels, pp.size, pp.size]) };
+      // A fixed-batch graph gets its batch size, the last batch padded with blank images.
+      const rows = plan.fixedBatch ?? items.length;
+      const input = rows === items.length ? pixels : padded(pixels, rows * imageSize);
+      const feeds = { [plan.input.name]: new ort.Tensor('float32', input, [rows, pp.channels, pp.size, pp.size]) };
       const result = await session.run(feeds);
       const batch = toRecordBatch(plan, items, result, classIndex, metadata);
       writer ??= ArrowWriter.open(run.output, batch.schema);
@@ -211,6 +272,17 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
   return run.images.length - skipped;
 }
 
+function padded(pixels: Float32Array, length: number): Float32Array {
+  const out = new Float32Array(length);
+  out.set(pixels);
+  return out;
+}
+
+/** The first `rows` rows of a [rows+, width] output. */
+function leading<T extends Float32Array | Int32Array>(data: T, rows: number, width: number): T {
+  return data.length === rows * width ? data : (data.subarray(0, rows * width) as T);
+}
+
 function toRecordBatch(
   plan: ExtractPlan,
   items: ImageItem[],
@@ -226,15 +298,18 @@ function toRecordBatch(
   };
   plan.taps.forEach((tap, i) => {
     const pooled = result[outputNames.pooled(i)]!;
-    columns[tap.name] = fixedSizeListData(pooled.data as Float32Array, Number(pooled.dims[1]));
+    const width = Number(pooled.dims[1]);
+    columns[tap.name] = fixedSizeListData(leading(pooled.data as Float32Array, items.length, width), width);
     if (plan.argmax) {
       const index = result[outputNames.argmax(i)]!;
-      columns[`${tap.name}:argmax`] = fixedSizeListData(index.data as Int32Array, Number(index.dims[1]));
+      const cells = Number(index.dims[1]);
+      columns[`${tap.name}:argmax`] = fixedSizeListData(leading(index.data as Int32Array, items.length, cells), cells);
     }
   });
   if (plan.logits) {
     const logits = result[plan.model.outputs[0]!]!;
-    columns.logits = fixedSizeListData(logits.data as Float32Array, Number(logits.dims[1]));
+    const width = Number(logits.dims[1]);
+    columns.logits = fixedSizeListData(leading(logits.data as Float32Array, items.length, width), width);
   }
   return makeBatch(columns, metadata);
 }

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { CliError, decodeModel, errorMessage, onnx } from '@cnnpipe/core';
+import { inlineExternalData } from './external-data.js';
+import { nodeMetadata } from './node-metadata.js';
+import { scopeNodeNames } from './torch-scopes.js';
 
 /**
  * An ONNX model as extract sees it: nodes in graph (topological) order, which node makes
  * each tensor, and the PyTorch module scopes the exporter wrote into node names
- * (`/layer2/layer2.0/conv1/Conv`).
+ * (`/layer2/layer2.0/conv1/Conv`). Models of the new exporter (dynamo=True), which keeps
+ * module paths in node metadata, get those same names on loading; external weights are read
+ * in; a batch dimension fixed at export becomes symbolic (see `declaredBatch`).
  */
 export interface LoadedModel {
   path: string;
@@ -14,22 +19,80 @@ export interface LoadedModel {
   inputs: onnx.IValueInfoProto[];
   outputs: string[];
   initializers: Set<string>;
+  /** Which exporter's naming the module paths came from. */
+  exporter?: 'torchscript' | 'dynamo';
+  /**
+   * The batch size the image input was exported with, when it was a number rather than a
+   * symbol: the loaded graph's input has a symbolic batch instead, and planExtraction checks
+   * whether the graph really runs at other batch sizes (a Reshape to [1,-1] does not).
+   */
+  declaredBatch?: number;
 }
 
+const NAME_SCOPES = Buffer.from('pkg.torch.onnx.name_scopes');
+
 export function loadModel(path: string): LoadedModel {
+  let bytes: Buffer;
   let proto: onnx.ModelProto;
   try {
-    proto = decodeModel(readFileSync(path));
+    bytes = readFileSync(path);
+    proto = decodeModel(bytes);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError(`${path}: cannot read ONNX model (${code ?? errorMessage(error)})`);
   }
   const graph = proto.graph as onnx.GraphProto | null;
   if (!graph || !graph.node || graph.node.length === 0) throw new CliError(`${path}: not an ONNX model (no graph nodes)`);
+  const nodes = graph.node as onnx.NodeProto[];
+  // Only the new exporter writes this key; a model without it skips the byte walk.
+  const renamed = bytes.includes(NAME_SCOPES) && scopeNodeNames(nodes, nodeMetadata(bytes));
+  inlineExternalData(path, graph.initializer as onnx.TensorProto[]);
   const initializers = new Set<string>(graph.initializer.map((t) => t.name ?? ''));
   const inputs = graph.input.filter((i) => !initializers.has(i.name ?? ''));
-  if (inputs.length === 0) throw new CliError(`${path}: the graph has no input`);
-  return { path, proto, nodes: graph.node as onnx.NodeProto[], inputs, outputs: graph.output.map((o) => o.name ?? ''), initializers };
+  if (inputs.length === 0) throw new CliError(`${path}: the graph has no input (expected one image input [N,C,H,W])`);
+  if (inputs.length > 1) {
+    throw new CliError(`${path}: the graph has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); expected one image input [N,C,H,W]`);
+  }
+  if (graph.output.length === 0) throw new CliError(`${path}: the graph has no output`);
+  const declaredBatch = symbolicBatch(graph, inputs[0]!);
+  return {
+    path,
+    proto,
+    nodes,
+    inputs,
+    outputs: graph.output.map((o) => o.name ?? ''),
+    initializers,
+    exporter: renamed ? 'dynamo' : 'torchscript',
+    ...(declaredBatch !== undefined ? { declaredBatch } : {}),
+  };
+}
+
+/**
+ * A batch dimension fixed at export (torch.onnx.export without dynamic_axes) made symbolic,
+ * in the input and outputs; the exporter's value_info shapes, which repeat it, are dropped
+ * (they are hints onnxruntime infers again). Returns the fixed size, if there was one.
+ */
+function symbolicBatch(graph: onnx.GraphProto, input: onnx.IValueInfoProto): number | undefined {
+  const first = input.type?.tensorType?.shape?.dim?.[0];
+  if (!first || first.dimValue === undefined || first.dimValue === null || first.dimParam) return undefined;
+  const batch = Number(first.dimValue);
+  const rewrite = (info: onnx.IValueInfoProto) => {
+    const dim = info.type?.tensorType?.shape?.dim?.[0];
+    if (dim && Number(dim.dimValue) === batch) {
+      delete (dim as { dimValue?: unknown }).dimValue;
+      dim.dimParam = 'N';
+    }
+  };
+  rewrite(input);
+  for (const output of graph.output) rewrite(output);
+  graph.valueInfo = [];
+  return batch;
+}
+
+/** The image input's element type, for the one-line error on a model that takes something else. */
+export function inputElemType(model: LoadedModel): number | undefined {
+  const type = model.inputs[0]?.type?.tensorType?.elemType;
+  return type === undefined || type === null ? undefined : Number(type);
 }
 
 /** Scope components of a node name: `/layer2/layer2.0/conv1/Conv` → [layer2, layer2.0, conv1]. */
