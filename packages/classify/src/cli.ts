@@ -11,7 +11,6 @@ import {
   float64Data,
   int32Data,
   makeBatch,
-  nonFiniteRows,
   openArrow,
   passMetadata,
   primitiveValues,
@@ -115,12 +114,6 @@ function pickColumn(schema: Schema, source: string, asked?: string): { name: str
   return { name: candidates[0]!.name, width: (candidates[0]!.type as FixedSizeList).listSize };
 }
 
-/** The classifier read from a model: NaN/Inf weights would make every prediction meaningless. */
-function checkFiniteClassifier(linear: Linear, model: string): void {
-  const bad = nonFiniteRows(linear.weights, linear.k, linear.d) ?? nonFiniteRows(linear.bias, linear.k, 1);
-  if (bad) throw new CliError(`${model}: the classifier's weights hold ${bad.values} NaN/Inf values (first in class ${bad.rows[0]})`);
-}
-
 const tristate = (v: Int8Array) => vectorFromArray(Array.from(v, (x) => (x < 0 ? null : x === 1)), new Bool()).data[0]!;
 
 export function main(argv?: string[]): Promise<void> {
@@ -165,7 +158,6 @@ export function main(argv?: string[]): Promise<void> {
         const { linear, name } = args.model
           ? { linear: readFinalLinear(args.model), name: shortName(args.model) }
           : await readWeights(args.weights!);
-        if (args.model) checkFiniteClassifier(linear, args.model);
         const input = await openArrow(files[0]);
         expectKind(input.schema, 'activations', input.name);
         const col = pickColumn(input.schema, input.name, args.column);

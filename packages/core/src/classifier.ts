@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CliError, errorMessage } from './errors.js';
+import { nonFiniteRows } from './nonfinite.js';
 import { decodeModel, type onnx } from './onnx-graph.js';
 
 /** A final linear classifier: logits = W x + b, W row-major K x D. */
@@ -63,5 +64,8 @@ export function readFinalLinear(file: string): Linear {
     const b = tensorValues(bInit);
     for (let i = 0; i < k; i++) bias[i] = beta * (b.length === 1 ? b[0]! : b[i]!);
   }
+  // NaN/Inf weights would make every logit, and so every prediction, meaningless.
+  const bad = nonFiniteRows(weights, k, d) ?? nonFiniteRows(bias, k, 1);
+  if (bad) throw new CliError(`${file}: Gemm '${node.name}' has ${bad.values} NaN/Inf weights (first in output ${bad.rows[0]})`);
   return { k, d, weights, bias };
 }

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataType, RecordBatch, Struct, Table, makeData, type Data } from 'apache-arrow';
+import { DataType, RecordBatch, Struct, Table, makeData, tableFromIPC, type Data } from 'apache-arrow';
 import { withoutRows } from './nonfinite.js';
 
 /** Test helpers for the NaN/Inf policy: poison a table's float column, drop rows, temp folders. */
@@ -75,4 +75,13 @@ export function tempFolder(files: Record<string, Uint8Array | string> = {}): { d
     files: () => (existsSync(dir) ? readdirSync(dir).sort() : []),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Rows of an Arrow stream as plain objects (vectors as arrays): compares tables by content only. */
+export function plainRows(bytes: Uint8Array): Record<string, unknown>[] {
+  const plain = (v: unknown): unknown =>
+    v !== null && typeof v === 'object' && Symbol.iterator in v && typeof v !== 'string' ? Array.from(v as Iterable<unknown>, plain) : v;
+  return tableFromIPC(bytes)
+    .toArray()
+    .map((row: Record<string, unknown>) => Object.fromEntries(Object.entries({ ...row }).map(([k, v]) => [k, plain(v)])));
 }

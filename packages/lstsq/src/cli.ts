@@ -66,8 +66,8 @@ async function fit(args: LstsqArgs, ctx: ToolContext): Promise<void> {
   const cb = featureColumn(b.schema, b.name, tgt.column);
   if (!(args.ridge >= 0)) throw new UsageError(`--ridge must be >= 0, got ${args.ridge}`);
   const gram = await accumulate(
-    { input: a, column: ca.name, width: ca.width },
-    { input: b, column: cb.name, width: cb.width },
+    { input: a, column: ca.name, width: ca.width, guard: ctx.nonFinite(a.name, 'images') },
+    { input: b, column: cb.name, width: cb.width, guard: ctx.nonFinite(b.name, 'images') },
     { intersect: args.intersect, warn: ctx.warn },
   );
   const meta: Record<string, string | null> = {
@@ -130,7 +130,7 @@ async function merge(args: LstsqArgs, ctx: ToolContext): Promise<void> {
   await solveAndWrite(total, args, passMetadata(first), ctx);
 }
 
-async function apply(args: LstsqArgs): Promise<void> {
+async function apply(args: LstsqArgs, ctx: ToolContext): Promise<void> {
   const mapFile = need(args.map, '--map MAP.arrows', 'apply');
   const files = args._.slice(1).map(String);
   if (files.length > 1) throw new UsageError(`expected at most one FILE, got ${files.length}`);
@@ -156,14 +156,23 @@ async function apply(args: LstsqArgs): Promise<void> {
   });
   const schema = new Schema(fields, metadata);
   const writer = ArrowWriter.open(args.output, schema);
-  for await (const batch of input.batches()) {
-    const x = fixedSizeListValues(batch.getChild(col.name)!).values;
-    const y = await applyMap(map, x, batch.numRows);
-    const children: Data[] = keptIndex.map((i) => batch.data.children[i]!);
-    children.push(mappedColumn(y, map.db) as unknown as Data);
-    const data = makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children });
-    await writer.write(new RecordBatch(schema, data));
+  const guard = ctx.nonFinite(input.name, 'images');
+  let row = 0;
+  for await (const whole of input.batches()) {
+    const parts = guard.filterBatch(whole, row, [col.name]);
+    row += whole.numRows;
+    // A NaN/Inf found (without --skip-nonfinite): the rest is only scanned, to count them.
+    if (guard.any && !guard.skip) continue;
+    for (const batch of parts) {
+      const x = fixedSizeListValues(batch.getChild(col.name)!).values;
+      const y = await applyMap(map, x, batch.numRows);
+      const children: Data[] = keptIndex.map((i) => batch.data.children[i]!);
+      children.push(mappedColumn(y, map.db) as unknown as Data);
+      const data = makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children });
+      await writer.write(new RecordBatch(schema, data));
+    }
   }
+  guard.finish();
   await writer.close();
 }
 
@@ -237,6 +246,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('target-model', { type: 'string', describe: 'logits: model B (ONNX ending in a Gemm)' })
           .option('source-dim', { type: 'number', describe: 'naive: source width DA' })
           .option('target-dim', { type: 'number', describe: 'naive: target width DB' }),
+      readsNumbers: true,
       async run(args, ctx) {
         const sub = String(args._[0] ?? '');
         if (!(SUBCOMMANDS as readonly string[]).includes(sub)) {
@@ -247,7 +257,7 @@ export function main(argv?: string[]): Promise<void> {
         }
         if (sub === 'fit') await fit(args, ctx);
         else if (sub === 'merge') await merge(args, ctx);
-        else if (sub === 'apply') await apply(args);
+        else if (sub === 'apply') await apply(args, ctx);
         else if (sub === 'logits') await logits(args);
         else await naive(args);
       },

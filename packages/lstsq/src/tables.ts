@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import {
   CliError,
   META,
+  NonFiniteGuard,
   checkColumns,
   expectKind,
   fixedSizeListData,
@@ -86,10 +87,22 @@ export function mapBatch(map: AffineMap, metadata: Metadata): RecordBatch {
   return makeBatch(columns, metadata);
 }
 
+/** A map's or a gram's rows are not data to drop: NaN/Inf in them always stops (core's policy). */
+function stopOnNonFinite(name: string, batches: RecordBatch[], columns: string[]): void {
+  const guard = NonFiniteGuard.strict(name);
+  let row = 0;
+  for (const batch of batches) {
+    guard.scanBatch(batch, row, columns);
+    row += batch.numRows;
+  }
+  guard.finish();
+}
+
 /** Reads an affine-map table whole: DB rows of DA weights. */
 export async function readMap(input: ArrowInput): Promise<AffineMap & { schema: Schema }> {
   expectKind(input.schema, 'affine-map', input.name);
   const batches = await readAllBatches(input);
+  stopOnNonFinite(input.name, batches, ['weights', 'bias']);
   const da = (input.schema.fields.find((f) => f.name === 'weights')!.type as FixedSizeList).listSize;
   const db = batches.reduce((s, b) => s + b.numRows, 0);
   const weights = new Float64Array(db * da);
@@ -138,7 +151,9 @@ export async function readGrams(input: ArrowInput): Promise<Gram[]> {
   expectKind(input.schema, 'gram', input.name);
   checkColumns(input.schema, GRAM_COLUMNS, `${input.name} (kind 'gram')`);
   const out: Gram[] = [];
-  for (const batch of await readAllBatches(input)) {
+  const batches = await readAllBatches(input);
+  stopOnNonFinite(input.name, batches, ['n', 'xtx', 'xty', 'yy']);
+  for (const batch of batches) {
     const n = primitiveValues(batch.getChild('n')!);
     const da = primitiveValues(batch.getChild('da')!);
     const db = primitiveValues(batch.getChild('db')!);
