@@ -40,3 +40,24 @@ for (const [name, title] of [
   }
   console.log(`\nMedian change off the diagonal: ${median(changes).toFixed(2)}%.\n\n![${title}](${name}.png)\n`);
 }
+
+// Layer-by-layer linear CKA (compare): one figure per model pair, and each A layer's closest B layer.
+const cka = (process.env.CKA_FIGURES ?? '').split(/\s+/).filter(Boolean);
+if (cka.length > 0) {
+  console.log('## Layer-by-layer linear CKA (test images)\n');
+  console.log(
+    'Linear CKA (Kornblith et al. 2019) between every layer of A and every layer of B: 1 where two layers hold the same ' +
+      'representation up to rotation and scale. The affine thesis compares the final feature vectors; this looks at all layers. ' +
+      "Each layer is its per-channel spatial mean (extract's pooling), not the whole feature map.\n",
+  );
+  for (const name of cka) {
+    const pairs = rows(name);
+    const [a, b] = [pairs[0].a_model, pairs[0].b_model];
+    const best = new Map();
+    for (const r of pairs) if (!best.has(r.a_layer) || r.value > best.get(r.a_layer).value) best.set(r.a_layer, r);
+    const matches = [...best.values()].map((r) => `${r.a_layer} → ${r.b_layer} (${r.value.toFixed(2)})`).join(', ');
+    console.log(`### ${a} against ${b} (${pairs[0].n} images)\n`);
+    console.log(`![linear CKA, ${a} against ${b}](${name}.png)\n`);
+    console.log(`Closest ${b} layer of each ${a} layer: ${matches}.\n`);
+  }
+}
