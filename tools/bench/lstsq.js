@@ -1,31 +1,29 @@
 #!/usr/bin/env node
 // Benchmark of `lstsq fit` against numpy.linalg.lstsq (SVD, OpenBLAS, same cores) on the same
-// synthetic data: y = x M + c + noise. Reports seconds, ratio, peak memory of the tool, and
-// the largest relative coefficient difference between the two maps.
-//   node tools/bench/lstsq.js [--rows N] [--dim D]     (default 20000 x 1024 -> 1024)
+// synthetic data: y = x M + c + noise, x ReLU-like float32 features. Whole process against
+// whole process (numpy's includes loading the float32 arrays from disk; its solve alone is
+// printed too), peak memory of both, and the agreement of the two maps: the largest relative
+// difference of the coefficients and of the predictions on the training rows.
+//   node tools/bench/lstsq.js [--rows N --dim D [--target-dim E]]
+//   (default: 20000 x 1024 -> 1536, then 50000 x 2048 -> 2048)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArrowWriter, META, fixedSizeListData, gemm, int32Data, makeBatch, matrix, utf8Data } from '@cnnpipe/core';
+import { ArrowWriter, META, fixedSizeListData, fixedSizeListValues, gemm, int32Data, makeBatch, matrix, primitiveValues, utf8Data } from '@cnnpipe/core';
+import { tableFromIPC } from 'apache-arrow';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
-const rows = arg('--rows', 20000);
-const dim = arg('--dim', 1024);
-const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-bench-lstsq-'));
-let seed = 7;
-const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
+const cases = process.argv.includes('--rows')
+  ? [[arg('--rows', 20000), arg('--dim', 1024), arg('--target-dim', arg('--dim', 1024))]]
+  : [
+      [20000, 1024, 1536],
+      [50000, 2048, 2048],
+    ];
 
-const mixing = Float32Array.from({ length: dim * dim }, () => rand() / Math.sqrt(dim));
-const x = Float32Array.from({ length: rows * dim }, rand);
-// y = x M through onnxruntime's Gemm (a JS loop would take minutes), then bias and noise.
-const y = (await gemm(matrix(x, rows, dim), matrix(mixing, dim, dim))).data;
-for (let i = 0; i < y.length; i++) y[i] += 0.3 + 0.01 * rand();
-writeFileSync(join(dir, 'x.f32'), x);
-writeFileSync(join(dir, 'y.f32'), y);
-async function write(name, values) {
+async function writeActivations(path, values, rows, dim) {
   const chunk = 2000;
   let writer;
   for (let s = 0; s < rows; s += chunk) {
@@ -39,35 +37,84 @@ async function write(name, values) {
       },
       new Map([[META.kind, 'activations']]),
     );
-    writer ??= ArrowWriter.open(join(dir, name), batch.schema);
+    writer ??= ArrowWriter.open(path, batch.schema);
     await writer.write(batch);
   }
   await writer.close();
 }
-await write('x.arrows', x);
-await write('y.arrows', y);
 
-const start = performance.now();
-const tool = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, join(root, 'packages/lstsq/bin/lstsq.js'), 'fit', '--source', join(dir, 'x.arrows:features'), '--target', join(dir, 'y.arrows:features'), '-o', join(dir, 'map.arrows')], { encoding: 'utf8' });
-const seconds = (performance.now() - start) / 1000;
-if (tool.status !== 0) throw new Error(tool.stderr);
-const peakKb = Number(tool.stderr.trim().split('\n').pop());
+/** Runs a command under /usr/bin/time: wall seconds and peak resident MB. */
+function timed(command, args) {
+  const start = performance.now();
+  const res = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const seconds = (performance.now() - start) / 1000;
+  if (res.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${res.stderr}`);
+  const lines = res.stderr.trim().split('\n');
+  return { seconds, peakMb: Number(lines.pop()) / 1024, stdout: res.stdout, stderr: lines.join('\n') };
+}
 
-const script = `
+const numpy = `
 import sys, time, numpy as np
-d, n, dim = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-x = np.fromfile(d + '/x.f32', dtype=np.float32).reshape(n, dim).astype(np.float64)
-y = np.fromfile(d + '/y.f32', dtype=np.float32).reshape(n, dim).astype(np.float64)
+d, n, da, db = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+x = np.fromfile(d + '/x.f32', dtype=np.float32).reshape(n, da).astype(np.float64)
+y = np.fromfile(d + '/y.f32', dtype=np.float32).reshape(n, db).astype(np.float64)
 t = time.perf_counter()
 a = np.hstack([x, np.ones((n, 1))])
 coef = np.linalg.lstsq(a, y, rcond=None)[0]
 print(time.perf_counter() - t)
-np.save(d + '/coef.npy', coef)
+coef.tofile(d + '/numpy.f64')
 `;
-const py = spawnSync('/usr/bin/python3', ['-c', script, dir, String(rows), String(dim)], { encoding: 'utf8' });
-const npSeconds = py.status === 0 ? Number(py.stdout.trim()) : NaN;
 
-console.log(`lstsq benchmark: ${rows} rows, ${dim} -> ${dim}`);
-console.log(`lstsq fit (whole command, streamed from files): ${seconds.toFixed(2)} s, peak ${(peakKb / 1024).toFixed(0)} MB`);
-console.log(`numpy.linalg.lstsq (in memory, solve only):     ${npSeconds.toFixed(2)} s`);
-console.log(`ratio numpy/lstsq: ${(npSeconds / seconds).toFixed(2)}x`);
+const agreement = `
+import sys, numpy as np
+d, n, da, db = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+x = np.fromfile(d + '/x.f32', dtype=np.float32).reshape(n, da).astype(np.float64)
+ref = np.fromfile(d + '/numpy.f64').reshape(da + 1, db)
+ours = np.fromfile(d + '/ours.f64').reshape(da + 1, db)
+p_ref = x @ ref[:da] + ref[da]
+p_ours = x @ ours[:da] + ours[da]
+print(np.abs(ours - ref).max() / np.abs(ref).max(), np.abs(p_ours - p_ref).max() / np.abs(p_ref).max())
+`;
+
+console.log('lstsq benchmark: lstsq fit (whole command, streamed from Arrow files) against numpy.linalg.lstsq on [X 1]');
+for (const [rows, da, db] of cases) {
+  const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-bench-lstsq-'));
+  try {
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5);
+    const mixing = Float32Array.from({ length: da * db }, () => rand() / Math.sqrt(da));
+    const x = Float32Array.from({ length: rows * da }, () => Math.max(0, rand() + 0.2));
+    // y = x M through onnxruntime's Gemm (a JS loop would take minutes), then bias and noise.
+    const y = (await gemm(matrix(x, rows, da), matrix(mixing, da, db))).data;
+    for (let i = 0; i < y.length; i++) y[i] += 0.3 + 0.01 * rand();
+    writeFileSync(join(dir, 'x.f32'), x);
+    writeFileSync(join(dir, 'y.f32'), y);
+    await writeActivations(join(dir, 'x.arrows'), x, rows, da);
+    await writeActivations(join(dir, 'y.arrows'), y, rows, db);
+
+    const tool = timed(process.execPath, [join(root, 'packages/lstsq/bin/lstsq.js'), 'fit', '--source', join(dir, 'x.arrows:features'), '--target', join(dir, 'y.arrows:features'), '-o', join(dir, 'map.arrows')]);
+    const py = timed('/usr/bin/python3', ['-c', numpy, dir, String(rows), String(da), String(db)]);
+    const solveSeconds = Number(py.stdout.trim());
+
+    // Our map in numpy's (DA+1) x DB layout, for the agreement check.
+    const map = tableFromIPC(readFileSync(join(dir, 'map.arrows'))).batches[0];
+    const weights = fixedSizeListValues(map.getChild('weights')).values;
+    const bias = primitiveValues(map.getChild('bias'));
+    const coef = new Float64Array((da + 1) * db);
+    for (let j = 0; j < db; j++) {
+      for (let k = 0; k < da; k++) coef[k * db + j] = weights[j * da + k];
+      coef[da * db + j] = bias[j];
+    }
+    writeFileSync(join(dir, 'ours.f64'), coef);
+    const agree = spawnSync('/usr/bin/python3', ['-c', agreement, dir, String(rows), String(da), String(db)], { encoding: 'utf8' });
+    const [coefDiff, predDiff] = agree.status === 0 ? agree.stdout.trim().split(/\s+/).map(Number) : [NaN, NaN];
+
+    console.log(`\n${rows} rows, ${da} -> ${db}`);
+    console.log(`  lstsq fit (whole command):           ${tool.seconds.toFixed(2)} s, peak ${tool.peakMb.toFixed(0)} MB`);
+    console.log(`  numpy (whole process: load + lstsq): ${py.seconds.toFixed(2)} s, peak ${py.peakMb.toFixed(0)} MB; its lstsq alone ${solveSeconds.toFixed(2)} s`);
+    console.log(`  ratio numpy/lstsq: ${(py.seconds / tool.seconds).toFixed(2)}x whole process, ${(solveSeconds / tool.seconds).toFixed(2)}x against numpy's solve alone`);
+    console.log(`  agreement with numpy: coefficients ${coefDiff.toExponential(1)}, predictions ${predDiff.toExponential(1)} (max relative difference)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

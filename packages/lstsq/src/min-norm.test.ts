@@ -132,6 +132,25 @@ describe('lstsq against numpy.linalg.lstsq (default rcond)', () => {
     expect(a.predictions).toBeLessThan(1e-12);
   });
 
+  it('dependencies across factorisation blocks (300 dimensions, blocks of 128)', async () => {
+    const r = rng(5);
+    const [n, da, db] = [900, 300, 3];
+    const x = gridFeatures(r, n, da);
+    for (let i = 0; i < n; i++) {
+      const o = i * da;
+      x[o + 150] = 0;
+      x[o + 200] = x[o + 5]!;
+      x[o + 290] = x[o + 10]! + x[o + 130]! - x[o + 250]!;
+    }
+    const y = targets(r, x, n, da, db);
+    const map = await fit(x, y, n, da, db);
+    const a = agreement(map, x, y, n);
+    expect(a.rank).toBe(da + 1 - 3);
+    expect(map.dependent).toEqual([150, 200, 290]);
+    expect(a.coef).toBeLessThan(1e-9);
+    expect(a.predictions).toBeLessThan(1e-11);
+  });
+
   it('more dimensions than rows', async () => {
     const r = rng(3);
     const [n, da, db] = [30, 50, 4];

@@ -54,34 +54,53 @@ function factorDiagonal(d: Float64Array, b: number, k0: number, ref: Float64Arra
 }
 
 /**
+ * The inverse of a lower-triangular diagonal block over its kept columns (dependent rows and
+ * columns zero): the block triangular solves then run as Gemms. Explicit inverses of the
+ * 128-wide diagonal blocks cost 1/3 of a substitution's scalar flops and change the
+ * agreement with numpy by less than the normal equations' own error (see min-norm.test.ts).
+ */
+function keptInverse(d: Float64Array, b: number, k0: number, dependent: Uint8Array): Float64Array {
+  const m = new Float64Array(b * b);
+  for (let c = 0; c < b; c++) {
+    if (dependent[k0 + c]) continue;
+    m[c * b + c] = 1 / d[c * b + c]!;
+    for (let i = c + 1; i < b; i++) {
+      if (dependent[k0 + i]) continue;
+      let s = 0;
+      for (let k = c; k < i; k++) s -= d[i * b + k]! * m[k * b + c]!;
+      m[i * b + c] = s / d[i * b + i]!;
+    }
+  }
+  return m;
+}
+
+export interface DroppingFactor {
+  /** Block size of the factorisation and of its inverses. */
+  nb: number;
+  /** Per diagonal block, the inverse of L over its kept columns. */
+  inverses: Float64Array[];
+}
+
+/**
  * Blocked right-looking semi-definite Cholesky in place (lower): A ≈ L L' with the columns of
  * L at dependent positions zero. `dependent` may arrive with columns already marked (those
  * must have zero rows and columns in `a`); on return it marks every dependent column.
  */
-export async function choleskyDropping(a: Float64Array, n: number, ref: Float64Array, tol: number, dependent: Uint8Array, nb = 128): Promise<void> {
+export async function choleskyDropping(a: Float64Array, n: number, ref: Float64Array, tol: number, dependent: Uint8Array, nb = 128): Promise<DroppingFactor> {
+  const inverses: Float64Array[] = [];
   for (let k0 = 0; k0 < n; k0 += nb) {
     const k1 = Math.min(n, k0 + nb);
     const b = k1 - k0;
     const d = copyBlock(a, n, k0, k1, k0, k1);
     factorDiagonal(d, b, k0, ref, tol, dependent);
     for (let i = 0; i < b; i++) a.set(d.subarray(i * b, (i + 1) * b), (k0 + i) * n + k0);
+    const inv = keptInverse(d, b, k0, dependent);
+    inverses.push(inv);
     if (k1 === n) break;
     const m = n - k1;
-    // Panel: P ← A21 L11^-T (dependent columns of L11 are zero, so are those of P).
-    const p = copyBlock(a, n, k1, n, k0, k1);
-    for (let r = 0; r < m; r++) {
-      const o = r * b;
-      for (let j = 0; j < b; j++) {
-        if (dependent[k0 + j]) {
-          p[o + j] = 0;
-          continue;
-        }
-        let s = p[o + j]!;
-        for (let k = 0; k < j; k++) s -= d[j * b + k]! * p[o + k]!;
-        p[o + j] = s / d[j * b + j]!;
-      }
-      a.set(p.subarray(o, o + b), (k1 + r) * n + k0);
-    }
+    // Panel: P ← A21 L11^-T (dependent columns of L11^-1 are zero, so are those of P).
+    const p = (await gemm(matrix(copyBlock(a, n, k1, n, k0, k1), m, b), matrix(inv, b, b), { transB: true })).data;
+    for (let r = 0; r < m; r++) a.set(p.subarray(r * b, (r + 1) * b), (k1 + r) * n + k0);
     // Trailing update: A22 -= P P' (lower triangle).
     const u = (await gemm(matrix(p, m, b), matrix(p, m, b), { transB: true })).data;
     for (let i = 0; i < m; i++) {
@@ -91,63 +110,41 @@ export async function choleskyDropping(a: Float64Array, n: number, ref: Float64A
     }
   }
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = 0;
+  return { nb, inverses };
 }
 
 /** Forward substitution L Z = B in place (B n x m), dependent rows set to zero. */
-export async function forwardDropping(l: Float64Array, n: number, b: Float64Array, m: number, dependent: Uint8Array, nb = 128): Promise<void> {
-  for (let k0 = 0; k0 < n; k0 += nb) {
+export async function forwardDropping(l: Float64Array, n: number, b: Float64Array, m: number, factor: DroppingFactor): Promise<void> {
+  const { nb, inverses } = factor;
+  for (let k0 = 0, blk = 0; k0 < n; k0 += nb, blk++) {
     const k1 = Math.min(n, k0 + nb);
     const w = k1 - k0;
+    const rows = b.subarray(k0 * m, k1 * m);
     if (k0 > 0) {
       const lk = copyBlock(l, n, k0, k1, 0, k0);
       const t = (await gemm(matrix(lk, w, k0), matrix(b.subarray(0, k0 * m), k0, m))).data;
-      for (let i = 0; i < w * m; i++) b[k0 * m + i]! -= t[i]!;
+      for (let i = 0; i < w * m; i++) rows[i]! -= t[i]!;
     }
-    for (let i = k0; i < k1; i++) {
-      const bi = i * m;
-      if (dependent[i]) {
-        b.fill(0, bi, bi + m);
-        continue;
-      }
-      for (let k = k0; k < i; k++) {
-        const lik = l[i * n + k]!;
-        if (lik === 0) continue;
-        const bk = k * m;
-        for (let c = 0; c < m; c++) b[bi + c]! -= lik * b[bk + c]!;
-      }
-      const inv = 1 / l[i * n + i]!;
-      for (let c = 0; c < m; c++) b[bi + c]! *= inv;
-    }
+    rows.set((await gemm(matrix(inverses[blk]!, w, w), matrix(rows.slice(), w, m))).data);
   }
 }
 
 /** Backward substitution L' X = Z in place (Z n x m), dependent rows set to zero. */
-export async function backwardDropping(l: Float64Array, n: number, b: Float64Array, m: number, dependent: Uint8Array, nb = 128): Promise<void> {
+export async function backwardDropping(l: Float64Array, n: number, b: Float64Array, m: number, factor: DroppingFactor): Promise<void> {
+  const { nb, inverses } = factor;
   const starts: number[] = [];
   for (let k0 = 0; k0 < n; k0 += nb) starts.push(k0);
-  for (const k0 of starts.reverse()) {
+  for (let blk = starts.length - 1; blk >= 0; blk--) {
+    const k0 = starts[blk]!;
     const k1 = Math.min(n, k0 + nb);
     const w = k1 - k0;
+    const rows = b.subarray(k0 * m, k1 * m);
     if (k1 < n) {
       const lk = copyBlock(l, n, k1, n, k0, k1); // (n-k1) x w
       const t = (await gemm(matrix(lk, n - k1, w), matrix(b.subarray(k1 * m, n * m), n - k1, m), { transA: true })).data;
-      for (let i = 0; i < w * m; i++) b[k0 * m + i]! -= t[i]!;
+      for (let i = 0; i < w * m; i++) rows[i]! -= t[i]!;
     }
-    for (let i = k1 - 1; i >= k0; i--) {
-      const bi = i * m;
-      if (dependent[i]) {
-        b.fill(0, bi, bi + m);
-        continue;
-      }
-      for (let k = i + 1; k < k1; k++) {
-        const lki = l[k * n + i]!;
-        if (lki === 0) continue;
-        const bk = k * m;
-        for (let c = 0; c < m; c++) b[bi + c]! -= lki * b[bk + c]!;
-      }
-      const inv = 1 / l[i * n + i]!;
-      for (let c = 0; c < m; c++) b[bi + c]! *= inv;
-    }
+    rows.set((await gemm(matrix(inverses[blk]!, w, w), matrix(rows.slice(), w, m), { transA: true })).data);
   }
 }
 
@@ -221,11 +218,10 @@ export async function minNormSolve(
     } else if (ridge > 0) l[i * da + i]! += ridge;
     ref[i] = l[i * da + i]!;
   }
-  await choleskyDropping(l, da, ref, tol, dependent);
+  const factor = await choleskyDropping(l, da, ref, tol, dependent);
   const w = cxy.slice();
-  for (let i = 0; i < da; i++) if (constant[i]) w.fill(0, i * db, (i + 1) * db);
-  await forwardDropping(l, da, w, db, dependent);
-  await backwardDropping(l, da, w, db, dependent);
+  await forwardDropping(l, da, w, db, factor);
+  await backwardDropping(l, da, w, db, factor);
   const dep: number[] = [];
   for (let i = 0; i < da; i++) if (dependent[i]) dep.push(i);
   const biasOf = (weights: Float64Array): Float64Array => {
@@ -246,7 +242,7 @@ export async function minNormSolve(
     const row = dep[c]! * da;
     for (let i = 0; i < dep[c]!; i++) t[i * k + c] = l[row + i]!;
   }
-  await backwardDropping(l, da, t, k, dependent);
+  await backwardDropping(l, da, t, k, factor);
   const b0 = biasOf(w);
   // c = N'mx = mx_J - T'mx.
   const cv = new Float64Array(k);

@@ -1,4 +1,5 @@
-import { CliError, crossProduct, crossProductOf, gemm, matrix } from '@cnnpipe/core';
+import { CliError, gemm, matrix } from '@cnnpipe/core';
+import { gramBlock, panelStarts } from './gram-graph.js';
 import { dependenceTolerance, minNormSolve } from './min-norm.js';
 
 /**
@@ -41,41 +42,61 @@ export function addGram(a: Gram, b: Gram): void {
   for (let i = 0; i < a.yy.length; i++) a.yy[i]! += b.yy[i]!;
 }
 
+/** Rows per block: about 64 MB of float64 X and Y inside the graph, between 512 and 4096. */
+export function defaultBlockRows(da: number, db: number): number {
+  return Math.max(512, Math.min(4096, 2 ** Math.round(Math.log2(2 ** 23 / (da + db + 1)))));
+}
+
+type Block = Float32Array | Float64Array;
+
+function blockBuffer(like: ArrayLike<number>, length: number): Block {
+  return like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
+}
+
 /**
- * Accumulates rows block by block: rows are buffered into float64 blocks of `blockRows`
- * and each full block goes through onnxruntime's Gemm (X'X and X'Y).
+ * Accumulates rows block by block: rows are buffered (in their own precision, float32 as
+ * Arrow gives them) into blocks of `blockRows`, and each full block's float64 statistics
+ * come out of one onnxruntime graph (gram-graph.ts: cast, the Gram's upper block triangle,
+ * X'Y, sums) and add into the float64 Gram.
  */
 export class GramAccumulator {
   readonly gram: Gram;
-  private readonly xa: Float64Array;
-  private readonly y: Float64Array;
+  private x: Block | undefined;
+  private y: Block | undefined;
   private filled = 0;
+  private readonly blockRows: number;
+  private readonly starts: number[];
 
   constructor(
     readonly da: number,
     readonly db: number,
-    private readonly blockRows = 4096,
+    blockRows?: number,
   ) {
     this.gram = emptyGram(da, db);
-    this.xa = new Float64Array(blockRows * (da + 1));
-    this.y = new Float64Array(blockRows * db);
+    this.blockRows = blockRows ?? defaultBlockRows(da, db);
+    this.starts = panelStarts(da);
   }
 
   /** Adds rows: x is rows x DA, y rows x DB (row-major, any float type). */
   async add(x: ArrayLike<number>, y: ArrayLike<number>, rows: number): Promise<void> {
     const { da, db } = this;
+    // A wider input than the buffer holds (float64 after float32): flush and widen.
+    if ((this.x instanceof Float32Array && !(x instanceof Float32Array)) || (this.y instanceof Float32Array && !(y instanceof Float32Array))) {
+      await this.flush();
+      if (!(x instanceof Float32Array)) this.x = undefined;
+      if (!(y instanceof Float32Array)) this.y = undefined;
+    }
+    this.x ??= blockBuffer(x, this.blockRows * da);
+    this.y ??= blockBuffer(y, this.blockRows * db);
+    const xs = x as Block;
+    const ys = y as Block;
     let r = 0;
     while (r < rows) {
       const take = Math.min(rows - r, this.blockRows - this.filled);
-      for (let i = 0; i < take; i++) {
-        const dst = (this.filled + i) * (da + 1);
-        const src = (r + i) * da;
-        for (let k = 0; k < da; k++) this.xa[dst + k] = x[src + k]!;
-        this.xa[dst + da] = 1;
-        const ydst = (this.filled + i) * db;
-        const ysrc = (r + i) * db;
-        for (let k = 0; k < db; k++) this.y[ydst + k] = y[ysrc + k]!;
-      }
+      if (typeof xs.subarray === 'function') this.x.set(xs.subarray(r * da, (r + take) * da), this.filled * da);
+      else for (let i = 0; i < take * da; i++) this.x[this.filled * da + i] = x[r * da + i]!;
+      if (typeof ys.subarray === 'function') this.y.set(ys.subarray(r * db, (r + take) * db), this.filled * db);
+      else for (let i = 0; i < take * db; i++) this.y[this.filled * db + i] = y[r * db + i]!;
       this.filled += take;
       r += take;
       if (this.filled === this.blockRows) await this.flush();
@@ -85,17 +106,32 @@ export class GramAccumulator {
   async flush(): Promise<void> {
     const rows = this.filled;
     if (rows === 0) return;
-    const { da, db, gram } = this;
-    const xa = matrix(this.xa.subarray(0, rows * (da + 1)), rows, da + 1);
-    const y = matrix(this.y.subarray(0, rows * db), rows, db);
-    // One after the other: each Gemm already uses every core.
-    const g = await crossProduct(xa);
-    const c = await crossProductOf(xa, y);
-    for (let i = 0; i < gram.xtx.length; i++) gram.xtx[i]! += g.data[i]!;
-    for (let i = 0; i < gram.xty.length; i++) gram.xty[i]! += c.data[i]!;
-    for (let i = 0; i < rows; i++) {
-      const o = i * db;
-      for (let k = 0; k < db; k++) gram.yy[k]! += y.data[o + k]! * y.data[o + k]!;
+    const { da, db, gram, starts } = this;
+    const block = await gramBlock(this.x!, this.y!, rows, da, db, starts);
+    const a1 = da + 1;
+    const { xtx, xty, yy } = gram;
+    for (let p = 0; p < starts.length - 1; p++) {
+      const s = starts[p]!;
+      const e = starts[p + 1]!;
+      const w = da - s;
+      const g = block.panels[p]!;
+      for (let i = s; i < e; i++) {
+        const go = (i - s) * w - s;
+        const ro = i * a1;
+        for (let j = s; j < da; j++) xtx[ro + j]! += g[go + j]!;
+        // Below the panel: mirror into the lower triangle.
+        for (let j = e; j < da; j++) xtx[j * a1 + i]! += g[go + j]!;
+      }
+    }
+    for (let i = 0; i < da; i++) {
+      xtx[i * a1 + da]! += block.sumX[i]!;
+      xtx[da * a1 + i]! += block.sumX[i]!;
+    }
+    xtx[da * a1 + da]! += rows;
+    for (let i = 0; i < da * db; i++) xty[i]! += block.xty[i]!;
+    for (let j = 0; j < db; j++) {
+      xty[da * db + j]! += block.sumY[j]!;
+      yy[j]! += block.sumYY[j]!;
     }
     gram.n += rows;
     this.filled = 0;
