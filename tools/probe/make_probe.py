@@ -6,13 +6,15 @@ demo and benchmark use this one. Each scene is drawn at the segmentation resolut
 (--seg, default 28: Fashion-MNIST's own) and the image is its nearest-neighbour upscale by
 --scale (default 2), so every mask pixel is exactly one uniform block of image pixels.
 
-Categories and labels (numbers as in label.csv):
-  color   1 dark, 2 gray, 3 bright  -- intensity bands of every pixel (pixel masks)
-  object  4..13 the ten garments    -- the garment's silhouette (pixel mask)
-  scene   14 footwear, 15 tops, 16 other -- image-level integers
-  texture 256 striped, 257 banded, 258 checkered, 259 dotted -- the background (pixel mask),
-          or image-level on the texture-only images (every 10th)
-  part    300 upper, 301 lower -- top / bottom half of the garment, one PNG each
+Categories and labels (numbers as in label.csv), each covering a few per cent of the
+pixels, as Broden's labels are rare (a unit's thresholded map covers --quantile of them):
+  color   1..8 black .. white  -- 32-level intensity bands of every pixel (pixel masks)
+  object  10..19 the ten garments -- the garment's silhouette (pixel mask)
+  scene   20..24 shoe-store, beach, office, street, party -- image-level, two garments each
+  texture 256 striped, 257 banded, 258 checkered, 259 dotted -- a patch of the background
+          (pixel mask), or image-level on the texture-only images (every 10th)
+  part    300..307 the top and bottom half of the garment, named per kind (shaft/sole of
+          footwear, collar/hem of tops, handle/base of bags, waist/leg of trousers), one PNG each
 Edge cases Broden has and readers must handle: labels above 255 (R + 256*G in the PNGs),
 several part masks per image (a ';' list), empty cells (material everywhere, and the
 texture-only images' object/part/color), a scene cell '0' (row 3: to be skipped), a ';' list
@@ -30,13 +32,15 @@ import numpy as np
 
 GARMENTS = ['ankle-boot', 'bag', 'coat', 'dress', 'pullover', 'sandal', 'shirt', 'sneaker', 't-shirt', 'trouser']
 SYNONYMS = {'t-shirt': 't-shirt;top', 'ankle-boot': 'ankle-boot;boot', 'sneaker': 'sneaker;trainer'}
-SCENE_OF = {'ankle-boot': 14, 'sandal': 14, 'sneaker': 14, 'coat': 15, 'pullover': 15, 'shirt': 15, 't-shirt': 15,
-            'bag': 16, 'dress': 16, 'trouser': 16}
-COLOR = {1: 'dark', 2: 'gray', 3: 'bright'}
-OBJECT = {4 + i: g for i, g in enumerate(GARMENTS)}
-SCENE = {14: 'footwear', 15: 'tops', 16: 'other'}
+COLOR = {1 + b: n for b, n in enumerate(['black', 'charcoal', 'slate', 'gray', 'ash', 'silver', 'pale', 'white'])}
+OBJECT = {10 + i: g for i, g in enumerate(GARMENTS)}
+SCENE = {20: 'shoe-store', 21: 'beach', 22: 'office', 23: 'street', 24: 'party'}
+SCENE_OF = {'ankle-boot': 20, 'sneaker': 20, 'sandal': 21, 't-shirt': 21, 'shirt': 22, 'trouser': 22,
+            'coat': 23, 'bag': 23, 'dress': 24, 'pullover': 24}
 TEXTURE = {256: 'striped', 257: 'banded', 258: 'checkered', 259: 'dotted'}
-PART = {300: 'upper', 301: 'lower'}
+PART = {300: 'shaft', 301: 'sole', 302: 'collar', 303: 'hem', 304: 'handle', 305: 'base', 306: 'waist', 307: 'leg'}
+PARTS_OF = {'ankle-boot': (300, 301), 'sandal': (300, 301), 'sneaker': (300, 301), 'bag': (304, 305), 'trouser': (306, 307),
+            'coat': (302, 303), 'pullover': (302, 303), 'shirt': (302, 303), 't-shirt': (302, 303), 'dress': (302, 303)}
 CATEGORIES = [('color', COLOR), ('object', OBJECT), ('part', PART), ('scene', SCENE), ('texture', TEXTURE)]
 INDEX_COLUMNS = ['image', 'split', 'ih', 'iw', 'sh', 'sw', 'color', 'object', 'material', 'part', 'scene', 'texture']
 
@@ -67,13 +71,13 @@ def label_png(labels):
     return png_bytes(rgb)
 
 
-def texture(kind, n):
+def texture(kind, n, on_value=200, off_value=40):
     y, x = np.mgrid[0:n, 0:n]
     if kind == 256: on = (y // 2) % 2 == 0            # striped: horizontal stripes 2 px wide
     elif kind == 257: on = (x // 2) % 2 == 0          # banded: vertical stripes
     elif kind == 258: on = ((x // 3) + (y // 3)) % 2 == 0  # checkered
     else: on = ((x % 5) < 2) & ((y % 5) < 2)          # dotted
-    return np.where(on, 200, 40).astype(np.int32)
+    return np.where(on, on_value, off_value).astype(np.int32)
 
 
 def nearest(a, n):
@@ -89,6 +93,7 @@ def main():
     ap.add_argument('--count', type=int, default=120)
     ap.add_argument('--seg', type=int, default=28, help='segmentation (mask) size sh = sw')
     ap.add_argument('--scale', type=int, default=2, help='image size = seg * scale')
+    ap.add_argument('--seed', type=int, default=1)
     args = ap.parse_args()
     seg, size = args.seg, args.seg * args.scale
     os.makedirs(os.path.join(args.out, 'images', 'fmnist'), exist_ok=True)
@@ -102,7 +107,14 @@ def main():
         pixels[label] = pixels.get(label, 0) + count
         images_with[label] = images_with.get(label, 0) + 1
 
+    rng = np.random.default_rng(args.seed)
     for i in range(args.count):
+        on_value, off_value = int(rng.choice([170, 200, 230, 250])), int(rng.choice([20, 50, 80]))
+        noise = rng.integers(0, 96, (seg, seg))
+        patch = np.zeros((seg, seg), bool)
+        side = (seg * 3) // 5
+        r0, c0 = rng.integers(0, seg - side + 1, 2)
+        patch[r0:r0 + side, c0:c0 + side] = True
         name = f'fmnist/{i:05d}'
         write = lambda suffix, data: open(os.path.join(args.out, 'images', f'{name}{suffix}.png'), 'wb').write(data)
         row = {c: '' for c in INDEX_COLUMNS}
@@ -111,7 +123,7 @@ def main():
         cats = set()
         if i % 10 == 9:
             # Texture only, labelled for the whole image (as Broden's DTD images).
-            scene = texture(tex, seg)
+            scene = texture(tex, seg, on_value, off_value)
             row['texture'] = str(tex)
             seen(tex, seg * seg, cats)
             cats.add('texture')
@@ -121,9 +133,10 @@ def main():
             src = read_png_gray(os.path.join(args.source, garment, files[garment][drawn // len(GARMENTS)])).astype(np.int32)
             g = nearest(src, seg)
             silhouette = g > 30
-            background = texture(tex, seg) if i % 4 != 3 else np.full((seg, seg), 40, np.int32)
-            scene = np.where(silhouette, np.maximum(g, 45), background)
-            obj = np.where(silhouette, 4 + GARMENTS.index(garment), 0)
+            textured = patch & ~silhouette if i % 4 != 3 else np.zeros((seg, seg), bool)
+            background = np.where(textured, texture(tex, seg, on_value, off_value), noise)
+            scene = np.where(silhouette, g, background)
+            obj = np.where(silhouette, 10 + GARMENTS.index(garment), 0)
             write('_object', label_png(obj))
             row['object'] = f'{name}_object.png'
             seen(obj.max(), int(silhouette.sum()), cats)
@@ -131,7 +144,8 @@ def main():
             rows_on = np.nonzero(silhouette.any(axis=1))[0]
             middle = (rows_on[0] + rows_on[-1] + 1) // 2
             parts = []
-            for k, (label, band) in enumerate([(300, np.arange(seg) < middle), (301, np.arange(seg) >= middle)]):
+            top, bottom = PARTS_OF[garment]
+            for k, (label, band) in enumerate([(top, np.arange(seg) < middle), (bottom, np.arange(seg) >= middle)]):
                 mask = silhouette & band[:, None]
                 if mask.any():
                     write(f'_part_{k}', label_png(np.where(mask, label, 0)))
@@ -140,17 +154,17 @@ def main():
             row['part'] = ';'.join(parts)
             cats.add('part')
             if i % 4 != 3:
-                write('_texture', label_png(np.where(silhouette, 0, tex)))
+                write('_texture', label_png(np.where(textured, tex, 0)))
                 row['texture'] = f'{name}_texture.png'
-                seen(tex, int((~silhouette).sum()), cats)
+                seen(tex, int(textured.sum()), cats)
                 cats.add('texture')
             scenes = [SCENE_OF[garment]]
-            if i == 5: scenes = [SCENE_OF[garment], 16 if SCENE_OF[garment] != 16 else 15]
+            if i == 5: scenes = [SCENE_OF[garment], 24 if SCENE_OF[garment] != 24 else 23]
             row['scene'] = '0' if i == 3 else ';'.join(str(s) for s in scenes)
             if i != 3:
                 for s in scenes: seen(s, seg * seg, cats)
                 cats.add('scene')
-        bands = np.where(scene < 80, 1, np.where(scene < 170, 2, 3))
+        bands = 1 + scene // 32
         if i % 10 != 9:
             write('_color', label_png(bands))
             row['color'] = f'{name}_color.png'
