@@ -95,6 +95,20 @@ export const KINDS: Record<string, KindSpec> = {
       c('n', 'int32'),
     ],
   },
+  visualizations: {
+    columns: [
+      c('layer', 'utf8'),
+      c('neuron', 'int32'),
+      c('objective', 'utf8'),
+      c('value', 'float32'),
+      c('height', 'int32'),
+      c('width', 'int32'),
+      c('channels', 'int32'),
+      c('pixels', 'List<float32>'),
+      c('sample', 'int32', true),
+    ],
+    extra: '`curve` List<float32> with dream --curve',
+  },
 };
 
 export type KindName = keyof typeof KINDS;
