@@ -109,11 +109,13 @@ export class NonFiniteGuard {
     private readonly what = 'rows',
     /** False for tables whose rows are not data to drop (a classifier's weights, a model's map). */
     private readonly droppable = true,
+    /** Said after the error instead of the --skip-nonfinite hint (e.g. what it means of a model). */
+    private readonly note?: string,
   ) {}
 
-  /** The policy for a table whose rows cannot be dropped: NaN/Inf always stops. */
-  static strict(input: string): NonFiniteGuard {
-    return new NonFiniteGuard(input, false, undefined, 'rows', false);
+  /** The policy for a table whose rows cannot be dropped: NaN/Inf always stops (`note` follows the error). */
+  static strict(input: string, note?: string): NonFiniteGuard {
+    return new NonFiniteGuard(input, false, undefined, 'rows', false, note);
   }
 
   /** Whether any non-finite value has been seen. */
@@ -193,7 +195,7 @@ export class NonFiniteGuard {
     const where = `first at row ${f.firstRow + 1}${f.firstImage ? `, image ${f.firstImage}` : ''}`;
     const others = this.found.size > 1 ? `, and ${this.found.size - 1} more column${this.found.size > 2 ? 's' : ''}` : '';
     throw new CliError(
-      `${this.input}: column '${column}' has ${f.values} NaN/Inf value${f.values === 1 ? '' : 's'} (${where})${others}${this.droppable ? '; --skip-nonfinite drops such rows' : ''}`,
+      `${this.input}: column '${column}' has ${f.values} NaN/Inf value${f.values === 1 ? '' : 's'} (${where})${others}${this.note ? `; ${this.note}` : this.droppable ? '; --skip-nonfinite drops such rows' : ''}`,
     );
   }
 

@@ -4,6 +4,7 @@ import {
   CliError,
   decodeBatch,
   META,
+  NonFiniteGuard,
   createSession,
   fixedSizeListData,
   int32Data,
@@ -206,6 +207,9 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
   const metadata = outputMetadata(plan, run);
   const classIndex = new Map(run.classes.map((c, i) => [c, i]));
   let writer: ArrowWriter | undefined;
+  // NaN/Inf in what the model gives stops the run (core's policy): a layer overflowed or divided by zero.
+  const outputs = NonFiniteGuard.strict(basename(plan.model.path), 'the model gives NaN/Inf there (an overflow or a division by zero)');
+  let rowsOut = 0;
 
   let skipped = 0;
   // Decodes a batch; an unreadable image is dropped with a warning (an error with --strict).
@@ -255,6 +259,9 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
       const feeds = { [plan.input.name]: new ort.Tensor('float32', input, [rows, pp.channels, pp.size, pp.size]) };
       const result = await session.run(feeds);
       const batch = toRecordBatch(plan, items, result, classIndex, metadata);
+      outputs.scanBatch(batch, rowsOut);
+      outputs.stopIfFound();
+      rowsOut += batch.numRows;
       writer ??= ArrowWriter.open(run.output, batch.schema);
       await writer.write(batch);
     }
