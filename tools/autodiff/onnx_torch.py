@@ -1,6 +1,6 @@
 """A small ONNX interpreter over torch.nn.functional, so torch.autograd can differentiate an
 ONNX model that has no PyTorch checkpoint (the zoo's trained models). It covers the
-operators the zoo exports (Conv, BatchNormalization, Relu, MaxPool, AveragePool, Pad,
+operators the zoo exports (Conv, BatchNormalization, Relu, Clip, MaxPool, AveragePool, Pad,
 Concat, Add, GlobalAveragePool, Flatten, Gemm, Constant) and refuses anything else.
 
 Module outputs are found as extract's resolveLayer finds them: the last tensor made inside
@@ -107,6 +107,10 @@ class OnnxModule:
                 for i in reversed(range(n)):
                     pairs += [pads[i], pads[i + n]]
                 y = F.pad(ins[0], pairs, value=value)
+            elif op == "Clip":
+                lo = float(ins[1]) if len(ins) > 1 and ins[1] is not None else None
+                hi = float(ins[2]) if len(ins) > 2 and ins[2] is not None else None
+                y = torch.clamp(ins[0], lo, hi)
             elif op == "Concat":
                 y = torch.cat(ins, dim=a["axis"])
             elif op == "Add":

@@ -83,6 +83,17 @@ export const KINDS: Record<string, KindSpec> = {
     columns: [c('source', 'utf8'), c('target', 'utf8'), c('n', 'int32'), c('top1', 'float64'), c('top5', 'float64')],
   },
   venn: { columns: [], extra: 'columns depend on --report' },
+  saliency: {
+    columns: [
+      c('image', 'utf8'),
+      c('layer', 'utf8'),
+      c('neuron', 'int32'),
+      c('height', 'int32'),
+      c('width', 'int32'),
+      c('channels', 'int32'),
+      c('pixels', 'List<float32>'),
+    ],
+  },
   embeddings: { columns: [c('concept', 'utf8'), c('embedding', 'FixedSizeList<float32>')] },
   'layer-similarity': {
     columns: [
