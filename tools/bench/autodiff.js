@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Benchmark of @cnnpipe/autodiff: forward + backward on torchvision ResNet18 at 224x224
+// (random weights, built by Debian's torchvision at bench time, exported with
+// torch.onnx.export), the input gradient of one layer4 channel mean per image — the step
+// `saliency` and `dream` repeat. cnnpipe: the gradient graph in one onnxruntime session;
+// PyTorch: forward, loss, loss.backward() onto the input. Both on 2 threads, same batch
+// and input; median seconds per step over --repeat steps after one warm-up. Prints images/s,
+// the ratio, and how far the two gradients are apart.
+//
+//   node tools/bench/autodiff.js [--batch 8] [--repeat 5]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../..');
+const { createSession, ort } = await import('@cnnpipe/core');
+const { loadModel, resolveLayer } = await import('@cnnpipe/extract');
+const { gradientGraph, channelMeanSeed } = await import('@cnnpipe/autodiff');
+
+const flag = (name, fallback) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
+const batch = flag('--batch', 8);
+const repeat = flag('--repeat', 5);
+const threads = 2;
+const python = '/usr/bin/python3';
+if (spawnSync(python, ['-c', 'import torch, torchvision'], { stdio: 'ignore' }).status !== 0) {
+  console.log('autodiff bench: skipped (no /usr/bin/python3 with torch and torchvision to build ResNet18)');
+  process.exit(0);
+}
+const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-bench-autodiff-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+const torchRun = spawnSync(python, [join(root, 'tools/bench/autodiff_torch.py'), dir, String(batch), String(repeat), String(threads)], { encoding: 'utf8' });
+if (torchRun.status !== 0) throw new Error(torchRun.stderr);
+const torch = JSON.parse(torchRun.stdout.trim().split('\n').pop());
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const model = loadModel(join(dir, 'resnet18.onnx'));
+let start = performance.now();
+const graph = await gradientGraph(model, [resolveLayer(model, 'layer4')], { size: 224 });
+const { session } = await createSession(graph.bytes, { intraOpThreads: threads });
+const buildSeconds = (performance.now() - start) / 1000;
+const per = 3 * 224 * 224;
+const x = new Float32Array(batch * per);
+for (let i = 0; i < x.length; i++) x[i] = (4 * (Math.imul(i + 1, 0x9e3779b1) >>> 0)) / 4294967296 - 2;
+const feeds = {
+  [graph.input]: new ort.Tensor('float32', x, [batch, ...graph.inputShape]),
+  [graph.seeds[0]]: new ort.Tensor('float32', channelMeanSeed(graph.tapShapes[0], Array(batch).fill(torch.channel)), [batch, ...graph.tapShapes[0]]),
+};
+const first = await session.run(feeds);
+const times = [];
+for (let r = 0; r < repeat; r++) {
+  start = performance.now();
+  await session.run(feeds);
+  times.push((performance.now() - start) / 1000);
+}
+await session.release();
+
+const ours = first[graph.gradient].data;
+const reference = new Float32Array(readFileSync(join(dir, 'grad.f32')).buffer.slice(0));
+let diff = 0;
+let norm = 0;
+for (let i = 0; i < reference.length; i++) {
+  diff += (ours[i] - reference[i]) ** 2;
+  norm += reference[i] ** 2;
+}
+const cnnpipe = median(times);
+console.log(`autodiff: ResNet18 @224, forward + backward to the input (layer4 channel mean), batch ${batch}, ${threads} threads, median of ${repeat} steps`);
+console.log(`  cnnpipe (onnxruntime, gradient graph)  ${(batch / cnnpipe).toFixed(2).padStart(7)} images/s  (${cnnpipe.toFixed(3)} s/step; graph + session built in ${buildSeconds.toFixed(2)} s)`);
+console.log(`  PyTorch loss.backward()                ${(batch / torch.seconds_per_step).toFixed(2).padStart(7)} images/s  (${torch.seconds_per_step.toFixed(3)} s/step)`);
+console.log(`  ratio cnnpipe / PyTorch                ${(torch.seconds_per_step / cnnpipe).toFixed(2)}x`);
+console.log(`  gradients agree to ${(Math.sqrt(diff / norm)).toExponential(2)} relative (||delta|| / ||g||)`);
