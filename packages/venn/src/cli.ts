@@ -168,7 +168,7 @@ export function computeReport(
 
 async function load(file: string, ctx: ToolContext): Promise<{ table: ConceptTable; schema: Schema }> {
   const input = await openArrow(file);
-  const checked = checkTable(await readConcepts(input), input.name);
+  const checked = checkTable(await readConcepts(input, ctx.nonFinite(input.name)), input.name);
   if (checked.missingScores > 0) {
     ctx.warn(`${input.name}: ${checked.missingScores} neuron(s) without a score (excluded from score statistics)`);
   }
@@ -235,6 +235,7 @@ export function main(argv?: string[]): Promise<void> {
             default: false,
             describe: 'Match concepts after trimming, lowercasing and folding simple plurals (stripes -> stripe)',
           }),
+      readsNumbers: true,
       async run(args, ctx) {
         const files = args._.map(String);
         if (files.length !== 2) throw new UsageError(`expected two inputs A B, got ${files.length}`);

@@ -1,5 +1,5 @@
-import { CliError, expectKind, primitiveValues, readAllBatches, stringValues, type ArrowInput } from '@cnnpipe/core';
-import type { Vector } from 'apache-arrow';
+import { CliError, NonFiniteGuard, expectKind, primitiveValues, readAllBatches, stringValues, type ArrowInput } from '@cnnpipe/core';
+import type { RecordBatch, Vector } from 'apache-arrow';
 import type { ConceptTable } from './table.js';
 
 const decoder = new TextDecoder();
@@ -33,14 +33,24 @@ function nullAt(vector: Vector): number {
   return -1;
 }
 
-/** Reads a `concepts` table (layer, unit, concept, score) from an opened Arrow input. */
-export async function readConcepts(input: ArrowInput): Promise<ConceptTable> {
+/**
+ * Reads a `concepts` table (layer, unit, concept, score) from an opened Arrow input. A NaN/Inf
+ * score (a null one is fine: no score) follows core's policy through `guard`.
+ */
+export async function readConcepts(input: ArrowInput, guard = new NonFiniteGuard(input.name, false)): Promise<ConceptTable> {
   expectKind(input.schema, 'concepts', input.name);
   const table: ConceptTable = { layer: [], unit: new Int32Array(0), concept: [], score: new Float64Array(0) };
   const units: Int32Array[] = [];
   const scores: Float64Array[] = [];
   let offset = 0;
-  for (const batch of await readAllBatches(input)) {
+  let row = 0;
+  const batches: RecordBatch[] = [];
+  for (const whole of await readAllBatches(input)) {
+    batches.push(...guard.filterBatch(whole, row, ['score']));
+    row += whole.numRows;
+  }
+  guard.finish();
+  for (const batch of batches) {
     const layer = batch.getChild('layer')!;
     const unit = batch.getChild('unit')!;
     for (const [name, vector] of [
