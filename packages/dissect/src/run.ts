@@ -108,12 +108,16 @@ export async function dissectWhole(args: ModelArgs & { recompute: boolean }, ctx
   try {
     const paths = pathsOf(s.images);
     const p1 = ctx.progress('threshold pass', paths.length, 'images');
+    const started = performance.now();
     const tops = await thresholdPass(run.batches(paths), s.layers, s.images.length, args.quantile, spill, p1);
     p1.finish();
+    const passOne = (performance.now() - started) / 1000;
     const thresholds = tops.map((t, i) => t.thresholds(valuesPerUnit(s.layers[i]!, s.images.length), args.quantile));
     const p2 = ctx.progress('tally pass', paths.length, 'images');
     const result = await tallyPass(spill ? spill.read() : run.batches(paths), s.images, s.probe, s.layers, thresholds, p2);
     p2.finish();
+    const passTwo = (performance.now() - started) / 1000 - passOne;
+    ctx.info(`${paths.length} images: threshold pass (model${spill ? ', maps spilled to disk' : ''}) ${passOne.toFixed(1)} s, tally pass${spill ? '' : ' (model again)'} ${passTwo.toFixed(1)} s`);
     return outcome(s.layers.map((l) => l.info), thresholds, result, s.probe.names, s.probe.primary, s.info);
   } finally {
     spill?.close();

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Benchmark of `dissect`: the whole Network Dissection of torchvision's ResNet18 (random
+// weights, built here) at layer4 at 224 over a synthetic Broden-format probe set
+// (tools/probe/make_probe.py: masks 112x112, as Broden's 224 set), against NetDissect-Lite's
+// method in PyTorch + numpy (tools/bench/dissect_torch.py: hook, exact quantile, upsample,
+// per-unit tally). Whole process against whole process (interpreter or node start, model
+// load, every image decoded, both passes), one run each; images/s, the ratio, and how far
+// the two agree on the labels.
+//
+//   node tools/bench/dissect.js [--images N]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../..');
+const { tableFromIPC } = await import('apache-arrow');
+const flag = (name, fallback) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
+const count = flag('--images', 300);
+const python = '/usr/bin/python3';
+if (spawnSync(python, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' }).status !== 0) {
+  console.log('dissect bench: skipped (needs /usr/bin/python3 with torch, torchvision and PIL)');
+  process.exit(0);
+}
+const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-bench-dissect-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+function must(result, what) {
+  if (result.status !== 0) {
+    console.error(`${what} failed:\n${result.stderr}`);
+    process.exit(1);
+  }
+  return result;
+}
+function timed(cmd, args) {
+  const start = performance.now();
+  const result = must(spawnSync(cmd, args, { encoding: 'buffer', maxBuffer: 1 << 28 }), `${cmd} ${args.slice(0, 2).join(' ')}`);
+  return { seconds: (performance.now() - start) / 1000, stdout: result.stdout, stderr: result.stderr.toString() };
+}
+
+const probe = join(dir, 'probe');
+must(spawnSync(python, [join(root, 'tools/probe/make_probe.py'), '--out', probe, '--count', String(count), '--seg', '112', '--scale', '2'], { encoding: 'utf8' }), 'make_probe.py');
+const model = join(dir, 'resnet18.onnx');
+must(spawnSync(python, [join(root, 'tools/bench/dissect_torch.py'), 'export', model], { encoding: 'utf8' }), 'export');
+
+const ours = timed(process.execPath, [join(root, 'packages/dissect/bin/dissect.js'), '--model', model, '--layer', 'layer4', '--probe', probe, '--batch', '32']);
+const theirs = timed(python, [join(root, 'tools/bench/dissect_torch.py'), 'run', join(dir, 'resnet18.pt'), probe, 'layer4', '0.005']);
+
+const table = tableFromIPC(ours.stdout);
+const concepts = table.getChild('concept').toArray();
+const scores = table.getChild('score').toArray();
+const ref = JSON.parse(theirs.stdout.toString()).units;
+let same = 0;
+let worst = 0;
+ref.forEach((u, k) => {
+  if (u.label === concepts[k]) same++;
+  worst = Math.max(worst, Math.abs(u.iou - scores[k]));
+});
+const rate = (s) => (count / s).toFixed(1);
+console.log(`dissect: ResNet18 layer4 @224, ${count} probe images (masks 112x112), 512 units, CPU`);
+console.log(`  dissect (whole command)                 ${ours.seconds.toFixed(2)} s  ${rate(ours.seconds)} images/s`);
+console.log(`  NetDissect-Lite method, PyTorch+numpy   ${theirs.seconds.toFixed(2)} s  ${rate(theirs.seconds)} images/s`);
+console.log(`  ratio ${(theirs.seconds / ours.seconds).toFixed(2)}x; same best label for ${same}/${ref.length} units, max |IoU difference| ${worst.toExponential(2)} (onnxruntime vs torch maps)`);
