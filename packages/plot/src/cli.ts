@@ -96,7 +96,8 @@ export function main(argv?: string[]): Promise<void> {
           .option('cell', { type: 'number', default: 64, describe: 'montage: image size in px' })
           .option('columns', { type: 'number', default: 10, describe: 'montage: the most images per neuron' })
           .option('max-rows', { type: 'number', default: 32, describe: 'montage: the most neurons (rows)' }),
-      async run(args) {
+      readsNumbers: true,
+      async run(args, ctx) {
         const [type, file, ...rest] = args._.map(String);
         if (type === undefined) throw new UsageError(`give a plot TYPE: ${TYPES.join(', ')}`);
         if (!(TYPES as readonly string[]).includes(type)) unknownType(type, [...TYPES]);
@@ -104,7 +105,7 @@ export function main(argv?: string[]): Promise<void> {
         for (const name of ['width', 'height', 'scale', 'bins', 'cell', 'columns', 'maxRows'] as const) positive(name, args[name]);
         const ext = args.output === undefined || args.output === '-' ? '.svg' : extname(args.output).toLowerCase();
         if (ext !== '.svg' && ext !== '.png') throw new UsageError(`-o must name a .svg or .png file, got '${args.output}'`);
-        const frame = await readFrame(file);
+        const frame = await readFrame(file, ctx.nonFinite);
         const svg = await renderSvg(type as PlotType, frame, args);
         const sink = ByteSink.open(args.output);
         await sink.write(ext === '.png' ? svgToPng(svg, args.scale) : svg);

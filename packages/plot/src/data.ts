@@ -1,5 +1,5 @@
 import { DataType, type Field, type RecordBatch } from 'apache-arrow';
-import { CliError, META, kindOf, openArrow, readAllBatches } from '@cnnpipe/core';
+import { CliError, META, NonFiniteGuard, kindOf, openArrow, readAllBatches } from '@cnnpipe/core';
 
 export type ColType = 'number' | 'string' | 'other';
 export type Row = Record<string, number | string | boolean | null>;
@@ -53,9 +53,18 @@ export function frameFromBatches(source: string, batches: RecordBatch[], metadat
   };
 }
 
-export async function readFrame(path?: string): Promise<Frame> {
+/** Reads a table whole; NaN/Inf in its numeric columns follows core's policy (`guard`: stop by default). */
+export async function readFrame(path?: string, guard?: (input: string) => NonFiniteGuard): Promise<Frame> {
   const input = await openArrow(path);
-  const batches = await readAllBatches(input);
+  const numeric = input.schema.fields.filter((f) => DataType.isFloat(f.type)).map((f) => f.name);
+  const policy = guard ? guard(input.name) : new NonFiniteGuard(input.name, false);
+  const batches: RecordBatch[] = [];
+  let row = 0;
+  for (const batch of await readAllBatches(input)) {
+    batches.push(...policy.filterBatch(batch, row, numeric));
+    row += batch.numRows;
+  }
+  policy.finish();
   return frameFromBatches(input.name, batches, input.schema.metadata, input.schema.fields);
 }
 
