@@ -9,6 +9,7 @@ export * from './cli.js';
 export * from './columns.js';
 export * from './kernels.js';
 export * from './session.js';
+export * from './execution-provider-check.js';
 export * from './onnx-graph.js';
 export * from './classifier.js';
 export * from './image-decode.js';

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { UsageError } from './errors.js';
+import { CliError, UsageError } from './errors.js';
+import { diagnoseFailure, hostEnvironment, missingBeforeStart, type ProbeEnvironment } from './execution-provider-check.js';
 
 // onnxruntime's own log would print a second, raw line for a provider that cannot load
 // (CUDA libraries missing); failures reach us as exceptions, and we word them once.
@@ -18,17 +19,22 @@ export interface SessionOptions {
   ep?: ExecutionProvider;
   /** Called with a message when the asked-for provider is unavailable and CPU is used. */
   onFallback?: (message: string) => void;
+  /** A provider that cannot start is an error (exit 1) instead of a fallback to CPU: for batch jobs. */
+  requireEp?: boolean;
   intraOpThreads?: number;
   /**
    * Graph optimisation before the first run (default 'all'). 'basic' builds a session in
    * a fraction of the time for a model that runs once (a shape probe), at a slower run.
    */
   optimization?: 'all' | 'basic';
+  /** Where to look for provider libraries (tests). */
+  environment?: ProbeEnvironment;
 }
 
 /**
- * An onnxruntime session on the asked-for execution provider, falling back to CPU with a
- * message when that provider cannot start here (no GPU, no CUDA libraries).
+ * An onnxruntime session on the asked-for execution provider. Where that provider cannot
+ * start here, one message names what is missing (execution-provider-check.ts) and the
+ * session falls back to CPU — or, with `requireEp`, a CliError says so.
  */
 export async function createSession(
   model: Uint8Array | string,
@@ -45,13 +51,21 @@ export async function createSession(
       ? ort.InferenceSession.create(model, { ...base, executionProviders: providers })
       : ort.InferenceSession.create(model, { ...base, executionProviders: providers });
   if (ep === 'cpu') return { session: await open(['cpu']), ep };
-  try {
-    return { session: await open([ep]), ep };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    options.onFallback?.(`execution provider '${ep}' is not available here (${reason}); using cpu`);
-    return { session: await open(['cpu']), ep: 'cpu' };
+  const env = options.environment ?? hostEnvironment();
+  // Known gaps are named before trying: a WebGPU attempt without Vulkan prints Dawn's own lines.
+  let why = missingBeforeStart(ep, env);
+  if (why === undefined) {
+    try {
+      return { session: await open([ep]), ep };
+    } catch (error) {
+      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      why = diagnoseFailure(ep, reason, env);
+    }
   }
+  const message = `execution provider '${ep}' is not available here (${why})`;
+  if (options.requireEp) throw new CliError(`${message}; --require-ep makes that an error`);
+  options.onFallback?.(`${message}; using cpu`);
+  return { session: await open(['cpu']), ep: 'cpu' };
 }
 
 export { ort };

@@ -18,6 +18,7 @@ interface ExtractArgs extends CommonArgs {
   resizeKernel: string;
   batch: number;
   ep: string;
+  requireEp: boolean;
   shard?: string;
   classes?: string;
   listLayers: boolean;
@@ -71,7 +72,8 @@ export function main(argv?: string[]): Promise<void> {
           })
           .option('classes', { type: 'string', describe: 'Class order as a,b,c or @file (label = index); default: sorted folder names' })
           .option('batch', { type: 'number', default: 32, describe: 'Images per inference batch' })
-          .option('ep', { type: 'string', default: 'cpu', describe: 'Execution provider: cpu, webgpu or cuda (falls back to cpu with a message)' })
+          .option('ep', { type: 'string', default: 'cpu', describe: 'Execution provider: cpu, webgpu or cuda (one warning naming what is missing, then cpu; see README "GPU")' })
+          .option('require-ep', { type: 'boolean', default: false, describe: 'Exit 1 instead of falling back to cpu when --ep cannot start (batch jobs)' })
           .option('shard', { type: 'string', describe: 'Only images i with i % N == I, for --shard I/N (I from 0)' })
           .option('strict', { type: 'boolean', default: false, describe: 'Stop at an unreadable image (default: skip it with a warning)' })
           .option('list-layers', { type: 'boolean', default: false, describe: 'Print the tappable layers with their shapes and exit' }),
@@ -102,7 +104,7 @@ export function main(argv?: string[]): Promise<void> {
         const set = collectImages(inputs, args.classes ? parseClassOrder(args.classes) : undefined);
         const images = shardOf(set.items, args.shard);
         const progress = ctx.progress('images', images.length, 'images');
-        await runExtraction(plan, { images, classes: set.classes, preprocess, batchSize: args.batch, ep, output: args.output, progress, warn: ctx.warn, strict: args.strict });
+        await runExtraction(plan, { images, classes: set.classes, preprocess, batchSize: args.batch, ep, requireEp: args.requireEp, output: args.output, progress, warn: ctx.warn, strict: args.strict });
       },
     },
     argv,

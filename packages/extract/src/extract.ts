@@ -172,6 +172,8 @@ export interface RunOptions {
   preprocess: Preprocess;
   batchSize: number;
   ep: ExecutionProvider;
+  /** A provider that cannot start is an error instead of a fallback to CPU. */
+  requireEp?: boolean;
   output?: string;
   progress: Progress;
   warn: (message: string) => void;
@@ -247,7 +249,7 @@ export async function runExtraction(plan: ExtractPlan, run: RunOptions): Promise
   };
   for (let b = 0; b < DECODE_AHEAD; b++) enqueue(b);
   try {
-    session = (await createSession(graph, { ep: run.ep, onFallback: run.warn })).session;
+    session = (await createSession(graph, { ep: run.ep, onFallback: run.warn, requireEp: run.requireEp })).session;
     for (let b = 0; b < batches.length; b++) {
       const { items, pixels } = await ahead.shift()!;
       enqueue(b + DECODE_AHEAD);
