@@ -58,9 +58,10 @@ describe('a planted detector', () => {
     expect(summary.map((r) => r.category)).toEqual(['object', 'part', 'scene', 'texture', 'color']);
     expect(summary.map((r) => r.unique)).toEqual([0, 0, 0, 2, 1]);
     expect(summary.map((r) => r.detectors)).toEqual([0, 0, 0, 2, 1]);
-    const plot = await runBin('plot', ['bar', '--x', 'category', '--y', 'unique', '--facet', 'layer'], res.stdout);
+    // plot knows the kind: categories on x, unique detectors on y, a panel per layer.
+    const plot = await runBin('plot', ['bar'], res.stdout);
     expect(plot.code, plot.stderr).toBe(0);
-    expect(plot.stdout.toString()).toMatch(/<svg/);
+    expect(plot.stdout.toString()).toMatch(/aria-label="category: texture; unique: 2"/);
   });
 });
 
@@ -97,6 +98,22 @@ describe('shards', () => {
     expect(partial.code).toBe(1);
     expect(partial.stderr).toMatch(/shards 2\/3 are missing/);
     expect(existsSync(join(tmp.dir, 'partial.arrows'))).toBe(false);
+  });
+});
+
+describe('what other tools read', () => {
+  it("csv --to-arrow --kind concepts reads the tally.csv back; venn compares two dissections", async () => {
+    const file = join(tmp.dir, 'whole-layer4.csv');
+    const back = await runBin('csv', ['--to-arrow', '--kind', 'concepts', '--layer', 'layer4', file]);
+    expect(back.code, back.stderr).toBe(0);
+    const fromCsv = rows(fromIPC(back.stdout)).sort((a, b) => (a.unit as number) - (b.unit as number));
+    const ours = rows(fromIPC(readFileSync(join(tmp.dir, 'whole.arrows')))).filter((r) => r.layer === 'layer4');
+    expect(fromCsv.map((r) => r.unit)).toEqual(ours.map((r) => r.unit));
+    expect(fromCsv.map((r) => r.concept || null)).toEqual(ours.map((r) => r.concept));
+    fromCsv.forEach((r, i) => expect(r.score).toBeCloseTo(ours[i]!.score as number, 12));
+    const venn = await runBin('venn', [join(tmp.dir, 'whole.arrows'), join(tmp.dir, 'planted.arrows'), '--names', 'resnet,planted']);
+    expect(venn.code, venn.stderr).toBe(0);
+    expect(fromIPC(venn.stdout).numRows).toBeGreaterThan(0);
   });
 });
 

@@ -93,6 +93,7 @@ function defaults(frame: Frame): { x?: string; y?: string; color?: string; facet
   if (frame.kind === 'accuracy') return { x: pick(frame, 'target'), y: pick(frame, 'source') };
   if (frame.kind === 'similarity') return { x: pick(frame, 'layer'), y: pick(frame, 'mean_pearson') };
   if (frame.kind === 'layer-similarity') return { x: pick(frame, 'b_layer'), y: pick(frame, 'a_layer') };
+  if (frame.kind === 'dissect-summary') return { x: pick(frame, 'category'), y: pick(frame, 'unique'), facet: pick(frame, 'layer') };
   return {};
 }
 
