@@ -11,6 +11,7 @@ const studies = [
   ['multi-faceted neurons', 'multifaceted-neurons'],
   ['affine feature equivalence', 'affine-equivalence'],
   ['concept comparison', 'concept-venn'],
+  ['network dissection', 'network-dissection'],
 ];
 const done = [];
 for (const [name, folder] of studies) {
