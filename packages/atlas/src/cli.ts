@@ -49,13 +49,14 @@ export function main(argv?: string[]): Promise<void> {
       epilogue:
         'Reads the tables the other tools write; the topk table must carry cnnpipe.preprocess (extract ' +
         'writes it) so thumbnails show exactly the pixels the network saw.',
+      readsNumbers: true,
       async run(args, ctx) {
         if (!(Number.isInteger(args.top) && args.top > 0)) throw new UsageError(`--top must be a positive integer, got ${args.top}`);
         if (args.thumb !== undefined && !(Number.isInteger(args.thumb) && args.thumb >= 8 && args.thumb <= 512)) {
           throw new UsageError(`--thumb must be an integer from 8 to 512, got ${args.thumb}`);
         }
         if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (tables are given with --topk, --cof, --stats, ...)`);
-        const data = await readAtlasData(args);
+        const data = await readAtlasData(args, ctx.nonFinite);
         const site = buildSiteModel(data, { top: args.top, thumb: args.thumb, title: args.title });
         const out = new DirectorySink(args.output!.replace(/\/+$/, '') || args.output!);
         const { files, missing } = await writeSite(site, out.temp, { images: args.images }, ctx);

@@ -1,5 +1,6 @@
 import {
   META,
+  NonFiniteGuard,
   classesOf,
   expectKind,
   fixedSizeListValues,
@@ -52,8 +53,10 @@ export interface Neuron {
   /** Pearson similarity to each neuron of the layer, indexed like `Layer.similarityOrder`. */
   similarity?: Float64Array;
   components: Component[];
-  /** From the concepts table (CLIP-Dissect, NetDissect or `cof --concepts`). */
-  concept?: { name: string; score: number };
+  /** From the concepts table (CLIP-Dissect, NetDissect or `cof --concepts`); a dissection's category too. */
+  concept?: { name: string; score: number; category?: string };
+  /** A dissection's (dissect's) best label and IoU in each category. */
+  dissection?: { category: string; label: string | null; iou: number }[];
 }
 
 export interface Layer {
@@ -87,10 +90,22 @@ interface Loaded {
   batches: RecordBatch[];
 }
 
-async function load(path: string, kind: string, flag: string): Promise<Loaded> {
+/** Core's NaN/Inf policy for one input (stop, or drop rows with --skip-nonfinite). */
+export type NonFinitePolicy = (input: string) => NonFiniteGuard;
+
+async function load(path: string, kind: string, flag: string, policy: NonFinitePolicy): Promise<Loaded> {
   const input = await openArrow(path);
   expectKind(input.schema, kind, `--${flag} ${input.name}`);
-  return { name: input.name, schema: input.schema, batches: await readAllBatches(input) };
+  // Every float column (values, statistics, pixels, similarity rows, scores); nulls are fine.
+  const guard = policy(input.name);
+  const batches: RecordBatch[] = [];
+  let row = 0;
+  for (const batch of await readAllBatches(input)) {
+    batches.push(...guard.filterBatch(batch, row));
+    row += batch.numRows;
+  }
+  guard.finish();
+  return { name: input.name, schema: input.schema, batches };
 }
 
 function column(batch: RecordBatch, name: string): Vector {
@@ -117,13 +132,13 @@ export function betterConcept(current: Neuron['concept'], candidate: NonNullable
 }
 
 /** Reads and joins the tables by (layer, neuron); layers in the order extract tapped them. */
-export async function readAtlasData(inputs: AtlasInputs): Promise<AtlasData> {
-  const topk = await load(inputs.topk, 'topk', 'topk');
-  const cof = await load(inputs.cof, 'cof', 'cof');
-  const stats = await load(inputs.stats, 'neuron-stats', 'stats');
-  const components = inputs.components ? await load(inputs.components, 'components', 'components') : undefined;
-  const similarity = inputs.similarity ? await load(inputs.similarity, 'similarity', 'similarity') : undefined;
-  const concepts = inputs.concepts ? await load(inputs.concepts, 'concepts', 'concepts') : undefined;
+export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy = (name) => new NonFiniteGuard(name, false)): Promise<AtlasData> {
+  const topk = await load(inputs.topk, 'topk', 'topk', policy);
+  const cof = await load(inputs.cof, 'cof', 'cof', policy);
+  const stats = await load(inputs.stats, 'neuron-stats', 'stats', policy);
+  const components = inputs.components ? await load(inputs.components, 'components', 'components', policy) : undefined;
+  const similarity = inputs.similarity ? await load(inputs.similarity, 'similarity', 'similarity', policy) : undefined;
+  const concepts = inputs.concepts ? await load(inputs.concepts, 'concepts', 'concepts', policy) : undefined;
 
   const preprocess = parsePreprocess(topk.schema.metadata.get(META.preprocess), `--topk ${topk.name}`);
   const classes = classesOf(topk.schema) ?? classesOf(cof.schema) ?? [];
@@ -196,6 +211,9 @@ export async function readAtlasData(inputs: AtlasInputs): Promise<AtlasData> {
     });
   }
   if (concepts) {
+    // dissect's extra columns: category, and <category>_label / <category>_iou pairs.
+    const names = new Set(concepts.schema.fields.map((f) => f.name));
+    const dissected = [...names].filter((f) => f.endsWith('_label') && names.has(`${f.slice(0, -6)}_iou`)).map((f) => f.slice(0, -6));
     eachRow(concepts, (get) => {
       const layer = get('layer') as string;
       const unit = get('unit') as number;
@@ -204,7 +222,9 @@ export async function readAtlasData(inputs: AtlasInputs): Promise<AtlasData> {
       // A concepts file may cover neurons the atlas does not show; only label those it does.
       // With several labels for one unit (a NetDissect tally), the best-scoring one wins.
       const n = layers.get(layer)?.get(unit);
-      if (n && name !== null) n.concept = betterConcept(n.concept, { name, score: score ?? Number.NaN });
+      const category = names.has('category') ? (get('category') as string | null) : null;
+      if (n && name !== null) n.concept = betterConcept(n.concept, { name, score: score ?? Number.NaN, ...(category ? { category } : {}) });
+      if (n && dissected.length > 0) n.dissection = dissected.map((c) => ({ category: c, label: get(`${c}_label`) as string | null, iou: Number(get(`${c}_iou`)) }));
     });
   }
 
