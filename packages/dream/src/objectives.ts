@@ -5,6 +5,7 @@
 // batch's images share one unit and the objective is  sum_b value_b - W * S / B  with
 // S = sum_{i != j} <G_i, G_j> over the Frobenius-normalised Gram matrices of the batch
 // (Lucent: channel - W * diversity, diversity = -S / B).
+import { channelMeanSeed, meanSquareSeed, neuronSeed } from '@cnnpipe/autodiff';
 import { gemm, matrix } from '@cnnpipe/core';
 
 export type ObjectiveKind = 'channel' | 'neuron' | 'deepdream';
@@ -50,22 +51,13 @@ export function objectiveValues(spec: ObjectiveSpec, tap: Float32Array, batch: n
   return out;
 }
 
-/** d(sum_b value_b) / d tap. */
+/** d(sum_b value_b) / d tap: autodiff's seeds (the centre is Lucent's position). */
 export function objectiveSeed(spec: ObjectiveSpec, tap: Float32Array, batch: number, tapShape: number[]): Float32Array {
-  const { C, H, W } = tapGeometry(tapShape);
-  const per = C * H * W;
-  const seed = new Float32Array(batch * per);
-  for (let b = 0; b < batch; b++) {
-    const base = b * per;
-    if (spec.kind === 'deepdream') {
-      for (let i = base; i < base + per; i++) seed[i] = (2 * tap[i]!) / per;
-      continue;
-    }
-    const plane = base + spec.channels[b]! * H * W;
-    if (spec.kind === 'neuron') seed[plane + Math.floor(H / 2) * W + Math.floor(W / 2)] = 1;
-    else seed.fill(1 / (H * W), plane, plane + H * W);
-  }
-  return seed;
+  const { H, W } = tapGeometry(tapShape);
+  const channels = spec.channels.slice(0, batch);
+  if (spec.kind === 'deepdream') return meanSquareSeed(tap, tapShape);
+  if (spec.kind === 'neuron') return neuronSeed(tapShape, channels.map((channel) => ({ channel, y: Math.floor(H / 2), x: Math.floor(W / 2) })));
+  return channelMeanSeed(tapShape, channels);
 }
 
 /** Whether the seed depends on the tap's value (then the tap is computed first). */
