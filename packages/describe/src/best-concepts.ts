@@ -17,7 +17,7 @@ export class BestConcepts {
   }
 
   /** Offers neuron `k` the scores `scores[offset .. offset+count)` of concepts `first ..`. */
-  offer(k: number, scores: Float64Array, offset: number, count: number, first: number): void {
+  offer(k: number, scores: Float32Array | Float64Array, offset: number, count: number, first: number): void {
     const size = this.size;
     const base = k * size;
     const score = this.score;

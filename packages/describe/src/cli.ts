@@ -22,6 +22,7 @@ interface DescribeArgs extends CommonArgs {
   layer?: string[];
   keep: number;
   block?: number;
+  precision: 'float32' | 'float64';
 }
 
 function checkArgs(args: DescribeArgs): void {
@@ -86,6 +87,12 @@ export function main(argv?: string[]): Promise<void> {
           .option('p-end', { type: 'number', default: 0.97, describe: 'soft-wpmi: weights fall linearly towards this' })
           .option('min-norm', { type: 'number', default: 1e-3, describe: 'cos3: floor on the norms' })
           .option('keep', { type: 'number', default: 0, describe: 'Runner-up concepts to keep per neuron (columns runner_ups, runner_up_scores)' })
+          .option('precision', {
+            type: 'string',
+            choices: ['float64', 'float32'],
+            default: 'float64',
+            describe: "Of the image x concept products: float32 (CLIP-Dissect's) is about twice as fast, scores ~1e-4 off",
+          })
           .option('block', { type: 'number', describe: 'Concepts per block (default: about 4M image x concept values per block)' }),
       async run(args, ctx) {
         checkArgs(args);
@@ -117,6 +124,7 @@ export function main(argv?: string[]): Promise<void> {
           minNorm: args.minNorm,
           keep: Math.min(args.keep, concepts.words.length - 1),
           block: args.block,
+          precision: args.precision,
         };
         if (similarity !== 'cos3') {
           if (options.topK > n) ctx.warn(`--top-k ${options.topK} but ${n} images: each neuron's top ${n} are used (as top_k = ${n})`);
@@ -149,6 +157,7 @@ export function main(argv?: string[]): Promise<void> {
             p_start: options.pStart,
             p_end: options.pEnd,
             min_norm: options.minNorm,
+            precision: options.precision,
             images: n,
             concepts: c,
             image_embeddings: `${images.name}:${images.column}`,

@@ -85,6 +85,28 @@ describe('describeNeurons against the numpy transcription of CLIP-Dissect', () =
     expect(layer!.score[8]).toBe(layer!.score[9]);
   });
 
+  it('precision float32: the same descriptions, every score within 1e-3 of the float64 reference', async () => {
+    for (const similarity of ['soft-wpmi', 'wpmi', 'cos3'] as const) {
+      const o = options(similarity, { keep: data.c - 1, precision: 'float32' });
+      const ours = await run(data, o);
+      const ref = numpyReference(data, o);
+      let worst = 0;
+      ours.forEach((layer, li) => {
+        for (let k = 0; k < layer.neurons; k++) {
+          expect(layer.concept[k * data.c]).toBe(ref[li]!.index[k]![0]);
+          const want = new Map(ref[li]!.index[k]!.map((t, r) => [t, ref[li]!.score[k]![r]!]));
+          for (let r = 0; r < data.c; r++) {
+            const expected = want.get(layer.concept[k * data.c + r]!)!;
+            worst = Math.max(worst, Math.abs(layer.score[k * data.c + r]! - expected) / Math.max(1, Math.abs(expected)));
+          }
+        }
+      });
+      expect(worst).toBeLessThan(1e-3);
+      // float32 really is in use: the scores are not float64's to 1e-9.
+      expect(worst).toBeGreaterThan(1e-9);
+    }
+  });
+
   it('non-default constants reach the formulas (a, lambda, p range, top-k, floor)', async () => {
     await expectReference(data, options('soft-wpmi', { a: 4, lambda: 0.5, pStart: 0.9, pEnd: 0.5, topK: 30, keep: 3 }));
     await expectReference(data, options('wpmi', { a: 5, lambda: 1, minProb: 1e-4, keep: 3 }));

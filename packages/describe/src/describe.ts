@@ -1,7 +1,7 @@
 import type { ort } from '@cnnpipe/core';
 import { BestConcepts } from './best-concepts.js';
-import { cubedCosine, logSumExp, scalar, softmaxRows, tensor } from './graphs.js';
-import { logProbGivenNeuron, safeChunk, type LogProbPlan } from './log-prob.js';
+import { cubedCosine, inPrecision, logSumExp, softmaxRows, tensor, type Floats, type Precision } from './graphs.js';
+import { logProbGivenNeuron, logProbPlan, logProbScratch, safeChunk } from './log-prob.js';
 import { topImages } from './top-images.js';
 
 /**
@@ -30,6 +30,8 @@ export interface DescribeOptions {
   minNorm: number;
   /** Runner-up concepts kept besides the best. */
   keep: number;
+  /** Of the image x concept products (default float64; sums are float64 either way). */
+  precision?: Precision;
   /** Concepts per block; default from `blockElements`. */
   block?: number;
   /** Bound on one block's rows x concepts (default 2^22 float64, 32 MiB). */
@@ -126,7 +128,7 @@ export async function describeNeurons(
   return out;
 }
 
-function conceptBlock(t: Float64Array, dim: number, start: number, end: number): ort.Tensor {
+function conceptBlock(t: Floats, dim: number, start: number, end: number): ort.Tensor {
   return tensor(t.subarray(start * dim, end * dim), [end - start, dim]);
 }
 
@@ -168,17 +170,20 @@ async function wpmi(
     weights = Float64Array.from({ length: top }, (_, i) => options.pStart - (i / top) * (options.pStart - options.pEnd));
     lo = 1 - Math.max(...weights) + minProb;
   }
-  const plan: LogProbPlan = { rows, neurons, top, weights, minProb, chunk: safeChunk(lo, 1 + minProb, top) };
+  const plan = logProbPlan(rows, neurons, top, u, weights, minProb, safeChunk(lo, 1 + minProb, top));
 
-  const eTensor = tensor(eu, [u, dim]);
-  const aTensor = scalar(options.a);
+  const precision = options.precision ?? 'float64';
+  const eTensor = tensor(inPrecision(eu, precision), [u, dim]);
+  // a·P = Ê·(aT̂)ᵀ: the factor goes into the text side once, not over every block's product.
+  for (let i = 0; i < t.length; i++) t[i]! *= options.a;
+  const ta = inPrecision(t, precision);
   const b = blockSize(options, Math.max(u, neurons), c);
 
   // Pass 1: softmax's normaliser over all concepts, per image.
   const lse = new Float64Array(u).fill(Number.NEGATIVE_INFINITY);
   for (let start = 0; start < c; start += b) {
     const end = Math.min(c, start + b);
-    const part = await logSumExp(eTensor, conceptBlock(t, dim, start, end), aTensor);
+    const part = await logSumExp(eTensor, conceptBlock(ta, dim, start, end));
     for (let x = 0; x < u; x++) {
       const p = lse[x]!;
       const q = part[x]!;
@@ -187,19 +192,19 @@ async function wpmi(
     }
     options.onBlock?.(end - start);
   }
-  const lseTensor = tensor(lse, [u, 1]);
+  const negLse = tensor(inPrecision(lse.map((v) => -v), precision), [u, 1]);
 
   // Pass 2: log p(t|E_k), log p(t) over each layer's neurons, the score.
   const given = new Float64Array(neurons * b);
   const scores = new Float64Array(neurons * b);
-  const prod = new Float64Array(b);
+  const scratch = logProbScratch(neurons, b);
   const colMax = new Float64Array(b);
   const colSum = new Float64Array(b);
   for (let start = 0; start < c; start += b) {
     const end = Math.min(c, start + b);
     const w = end - start;
-    const s = await softmaxRows(eTensor, conceptBlock(t, dim, start, end), aTensor, lseTensor);
-    logProbGivenNeuron(plan, s, w, given, prod);
+    const s = await softmaxRows(eTensor, conceptBlock(ta, dim, start, end), negLse);
+    logProbGivenNeuron(plan, s, w, given, scratch);
     let first = 0;
     for (const layer of layers) {
       const k = layer.neurons;
@@ -254,14 +259,16 @@ async function cos3(
     a.set(v, first * n);
     first += layer.neurons;
   }
-  const eTensor = tensor(e, [n, dim]);
-  const aTensor = tensor(a, [neurons, n]);
-  const floor = scalar(options.minNorm);
+  const precision = options.precision ?? 'float64';
+  const eTensor = tensor(inPrecision(e, precision), [n, dim]);
+  const aTensor = tensor(inPrecision(a, precision), [neurons, n]);
+  const floor = tensor(inPrecision(Float64Array.of(options.minNorm), precision), [1]);
+  const tp = inPrecision(t, precision);
   const b = blockSize(options, Math.max(n, neurons), c);
   for (let start = 0; start < c; start += b) {
     const end = Math.min(c, start + b);
     const w = end - start;
-    const scores = await cubedCosine(eTensor, conceptBlock(t, dim, start, end), floor, aTensor);
+    const scores = await cubedCosine(eTensor, conceptBlock(tp, dim, start, end), floor, aTensor);
     for (let j = 0; j < neurons; j++) best.offer(j, scores, j * w, w, start);
     options.onBlock?.(w);
   }

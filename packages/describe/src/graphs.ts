@@ -1,51 +1,52 @@
 import { AttributeType, ElemType, encodeModel, intAttribute, ort, valueInfo, type onnx } from '@cnnpipe/core';
 
 /**
- * The onnxruntime graphs behind `describe`'s heavy products, one session per graph, built
- * once and run once per block of concepts. Everything is float64: the scores are
- * differences of sums of a hundred logarithms (soft-WPMI) and float32 would move them by
- * ~1e-5 against CLIP-Dissect's formulas evaluated exactly; in onnxruntime the float64 Gemm
- * runs at ~50 GFLOP/s here against ~65 for float32 (10k x 512 x 256: 50 ms vs 39 ms).
+ * The onnxruntime graphs behind `describe`'s heavy products, one session per graph and
+ * precision, built once and run once per block of concepts:
  *
- *   logSumExp:   L[x]   = logsumexp_t a·(Ê·T̂_bᵀ)[x, t]            (the softmax normaliser, per block)
- *   softmaxRows: S[x,t] = exp(a·(Ê·T̂_bᵀ)[x, t] − lse[x])          (softmax(a·P) over all concepts)
+ *   logSumExp:   L[x]   = logsumexp_t (Ê·(aT̂_b)ᵀ)[x, t]            (the softmax normaliser, per block)
+ *   softmaxRows: S[x,t] = exp((Ê·(aT̂_b)ᵀ)[x, t] − lse[x])          (softmax(a·P) over all concepts)
  *   cubedCosine: O      = Âᵀ · cube-normalised(centred(Ê·T̂_bᵀ))    (cos_similarity_cubed)
+ *
+ * float64 by default: soft-wpmi's scores are differences of sums of a hundred logarithms,
+ * and float32 products move them by ~1e-4 against the formulas evaluated exactly. float32
+ * (CLIP-Dissect's own precision) halves the Gemm's cost: 10k x 512 x 419 takes ~58 ms of CPU
+ * in float32 and ~119 ms in float64 here, one thread.
  */
 
-const F64 = ElemType.float64;
+export type Precision = 'float32' | 'float64';
+export type Floats = Float32Array | Float64Array;
 
 function intsAttribute(name: string, ints: number[]): onnx.IAttributeProto {
   return { name, type: AttributeType.INTS, ints };
 }
 
 const projection: onnx.INodeProto = { opType: 'Gemm', input: ['E', 'T'], output: ['P'], attribute: [intAttribute('transB', 1)] };
-const projectionInputs = [valueInfo('E', F64, ['n', 'd']), valueInfo('T', F64, ['b', 'd'])];
+const projectionInputs = (el: number) => [valueInfo('E', el, ['n', 'd']), valueInfo('T', el, ['b', 'd'])];
 
 const GRAPHS = {
-  logSumExp: () =>
+  logSumExp: (el: number) =>
     encodeModel({
       name: 'describe_logsumexp',
       node: [
         projection,
-        { opType: 'Mul', input: ['P', 'a'], output: ['Z'] },
-        { opType: 'ReduceLogSumExp', input: ['Z'], output: ['L'], attribute: [intsAttribute('axes', [1]), intAttribute('keepdims', 0)] },
+        { opType: 'ReduceLogSumExp', input: ['P'], output: ['L'], attribute: [intsAttribute('axes', [1]), intAttribute('keepdims', 0)] },
       ],
-      input: [...projectionInputs, valueInfo('a', F64, [1])],
-      output: [valueInfo('L', F64, ['n'])],
+      input: projectionInputs(el),
+      output: [valueInfo('L', el, ['n'])],
     }),
-  softmaxRows: () =>
+  softmaxRows: (el: number) =>
     encodeModel({
       name: 'describe_softmax',
       node: [
-        projection,
-        { opType: 'Mul', input: ['P', 'a'], output: ['Z'] },
-        { opType: 'Sub', input: ['Z', 'lse'], output: ['Y'] },
+        // Gemm's C term subtracts the normaliser while the product is written: no extra pass.
+        { opType: 'Gemm', input: ['E', 'T', 'negLse'], output: ['Y'], attribute: [intAttribute('transB', 1)] },
         { opType: 'Exp', input: ['Y'], output: ['S'] },
       ],
-      input: [...projectionInputs, valueInfo('a', F64, [1]), valueInfo('lse', F64, ['n', 1])],
-      output: [valueInfo('S', F64, ['n', 'b'])],
+      input: [...projectionInputs(el), valueInfo('negLse', el, ['n', 1])],
+      output: [valueInfo('S', el, ['n', 'b'])],
     }),
-  cubedCosine: () =>
+  cubedCosine: (el: number) =>
     encodeModel({
       name: 'describe_cos3',
       node: [
@@ -59,43 +60,53 @@ const GRAPHS = {
         { opType: 'Div', input: ['C3', 'Nf'], output: ['Q'] },
         { opType: 'MatMul', input: ['A', 'Q'], output: ['O'] },
       ],
-      input: [...projectionInputs, valueInfo('floor', F64, [1]), valueInfo('A', F64, ['k', 'n'])],
-      output: [valueInfo('O', F64, ['k', 'b'])],
+      input: [...projectionInputs(el), valueInfo('floor', el, [1]), valueInfo('A', el, ['k', 'n'])],
+      output: [valueInfo('O', el, ['k', 'b'])],
     }),
 } as const;
 
 type GraphName = keyof typeof GRAPHS;
 
-const sessions = new Map<GraphName, Promise<ort.InferenceSession>>();
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-function session(name: GraphName): Promise<ort.InferenceSession> {
-  let s = sessions.get(name);
+function session(name: GraphName, precision: Precision): Promise<ort.InferenceSession> {
+  const key = `${name}:${precision}`;
+  let s = sessions.get(key);
   if (!s) {
-    s = ort.InferenceSession.create(GRAPHS[name](), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
-    sessions.set(name, s);
+    s = ort.InferenceSession.create(GRAPHS[name](ElemType[precision]), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    sessions.set(key, s);
   }
   return s;
 }
 
-export const tensor = (data: Float64Array, dims: number[]): ort.Tensor => new ort.Tensor('float64', data, dims);
-export const scalar = (value: number): ort.Tensor => tensor(Float64Array.of(value), [1]);
+const precisionOf = (data: Floats): Precision => (data instanceof Float32Array ? 'float32' : 'float64');
 
-async function run(name: GraphName, feeds: Record<string, ort.Tensor>, output: string): Promise<Float64Array> {
-  const result = await (await session(name)).run(feeds);
-  return result[output]!.data as Float64Array;
+/** A tensor over `data` (no copy), in the array's precision. */
+export const tensor = (data: Floats, dims: number[]): ort.Tensor => new ort.Tensor(precisionOf(data), data, dims);
+
+/** `values` in the given precision (the same array when it already is). */
+export function inPrecision(values: Floats, precision: Precision): Floats {
+  if (precisionOf(values) === precision) return values;
+  return precision === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
 }
 
-/** logsumexp over the block's concepts of a·P, per image (n). */
-export function logSumExp(e: ort.Tensor, t: ort.Tensor, a: ort.Tensor): Promise<Float64Array> {
-  return run('logSumExp', { E: e, T: t, a }, 'L');
+async function run(name: GraphName, feeds: Record<string, ort.Tensor>, output: string): Promise<Floats> {
+  const precision = feeds.E!.type as Precision;
+  const result = await (await session(name, precision)).run(feeds);
+  return result[output]!.data as Floats;
 }
 
-/** exp(a·P − lse), the block's columns of softmax(a·P) (n x b, row-major). */
-export function softmaxRows(e: ort.Tensor, t: ort.Tensor, a: ort.Tensor, lse: ort.Tensor): Promise<Float64Array> {
-  return run('softmaxRows', { E: e, T: t, a, lse }, 'S');
+/** logsumexp over the block's concepts of E·Tᵀ, per image (n); T carries the factor a. */
+export function logSumExp(e: ort.Tensor, t: ort.Tensor): Promise<Floats> {
+  return run('logSumExp', { E: e, T: t }, 'L');
+}
+
+/** exp(E·Tᵀ − lse), the block's columns of softmax(a·P) (n x b, row-major); `negLse` is −lse (n x 1). */
+export function softmaxRows(e: ort.Tensor, t: ort.Tensor, negLse: ort.Tensor): Promise<Floats> {
+  return run('softmaxRows', { E: e, T: t, negLse }, 'S');
 }
 
 /** Âᵀ·(centred P)³/max(‖·‖, floor) for the block (k x b, row-major); `A` is k x n. */
-export function cubedCosine(e: ort.Tensor, t: ort.Tensor, floor: ort.Tensor, a: ort.Tensor): Promise<Float64Array> {
+export function cubedCosine(e: ort.Tensor, t: ort.Tensor, floor: ort.Tensor, a: ort.Tensor): Promise<Floats> {
   return run('cubedCosine', { E: e, T: t, floor, A: a }, 'O');
 }
