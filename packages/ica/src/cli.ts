@@ -135,6 +135,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('max-iter', { type: 'number', default: 200, describe: 'FastICA iterations at most' })
           .option('tol', { type: 'number', default: 1e-4, describe: 'FastICA convergence tolerance' })
           .option('seed', { type: 'number', default: 0, describe: 'Seed of the initial unmixing matrix' }),
+      readsNumbers: true,
       async run(args, ctx) {
         if (!Number.isInteger(args.components) || args.components < 1) throw new UsageError(`--components must be a positive integer, got ${args.components}`);
         if (!Number.isInteger(args.maxIter) || args.maxIter < 1) throw new UsageError(`--max-iter must be a positive integer, got ${args.maxIter}`);
@@ -148,8 +149,15 @@ export function main(argv?: string[]): Promise<void> {
         }
         const pp: Preprocess = parsePreprocess(input.schema.metadata.get(META.preprocess), input.name);
         const layers = layersOf(input.schema);
+        // A NaN/Inf value means the top-k itself was chosen from NaN/Inf: core's policy.
+        const guard = ctx.nonFinite(input.name);
         const batches: RecordBatch[] = [];
-        for await (const batch of input.batches()) batches.push(batch);
+        let row = 0;
+        for await (const batch of input.batches()) {
+          batches.push(...guard.filterBatch(batch, row, ['value']));
+          row += batch.numRows;
+        }
+        guard.finish();
         const groups = groupRows(batches, input.name);
         const infos = new Map([...groups.keys()].map((name) => [name, layerInfo(layers, name, input.name)]));
 
