@@ -58,7 +58,8 @@ function topPatch(site: SiteModel, root: string, layer: Layer, n: Neuron, displa
 function conceptText(site: SiteModel, n: Neuron): { name: string; text: string } {
   const c = conceptOf(n, site.data.classes);
   if (!c) return { name: '', text: '—' };
-  return { name: c.name, text: c.source === 'cof' ? `${c.name} ${percent(c.score)}` : `${c.name} · ${Number.isFinite(c.score) ? c.score.toFixed(2) : '—'}` };
+  const category = c.source === 'concepts' && n.concept?.category ? ` (${n.concept.category}, IoU)` : '';
+  return { name: c.name, text: c.source === 'cof' ? `${c.name} ${percent(c.score)}` : `${c.name}${category} · ${Number.isFinite(c.score) ? c.score.toFixed(2) : '—'}` };
 }
 
 function neuronCard(site: SiteModel, layer: Layer, n: Neuron): Raw {
@@ -160,6 +161,7 @@ export function neuronPage(site: SiteModel, layer: Layer, n: Neuron, position: n
 <div class="panels">
 <section><h2>Statistics</h2><table class="stats">
 <tr><th>concept</th><td>${concept.text}</td></tr>
+${n.dissection ? html`<tr><th>dissection</th><td>${n.dissection.map((d, i) => html`${i ? html`<br>` : ''}${d.category}: ${d.label ?? '—'} (IoU ${fmt(d.iou)})`)}</td></tr>` : ''}
 <tr><th>facet</th><td><span class="facet ${s?.facet ?? ''}">${s?.facet ?? '—'}</span> (p = ${fmt(s?.pValue)})</td></tr>
 <tr><th>Gini</th><td>${fmt(s?.gini)}</td></tr>
 <tr><th>spectral flatness</th><td>${fmt(s?.flatness)}</td></tr>
