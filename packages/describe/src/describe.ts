@@ -1,7 +1,7 @@
 import type { ort } from '@cnnpipe/core';
 import { BestConcepts } from './best-concepts.js';
 import { cubedCosine, inPrecision, logSumExp, softmaxRows, tensor, type Floats, type Precision } from './graphs.js';
-import { logProbGivenNeuron, logProbPlan, logProbScratch, safeChunk } from './log-prob.js';
+import { logProbGivenNeuron, logProbPlan, logProbScratch } from './log-prob.js';
 import { topImages } from './top-images.js';
 
 /**
@@ -163,14 +163,11 @@ async function wpmi(
   for (let x = 0; x < n; x++) if (rowOf[x]! >= 0) eu.set(e.subarray(x * dim, (x + 1) * dim), rowOf[x]! * dim);
   const rows = Int32Array.from(tops, (x) => rowOf[x]!);
 
-  const soft = options.similarity === 'soft-wpmi';
-  let weights: Float64Array | null = null;
-  let lo = minProb;
-  if (soft) {
-    weights = Float64Array.from({ length: top }, (_, i) => options.pStart - (i / top) * (options.pStart - options.pEnd));
-    lo = 1 - Math.max(...weights) + minProb;
-  }
-  const plan = logProbPlan(rows, neurons, top, u, weights, minProb, safeChunk(lo, 1 + minProb, top));
+  const weights =
+    options.similarity === 'soft-wpmi'
+      ? Float64Array.from({ length: top }, (_, i) => options.pStart - (i / top) * (options.pStart - options.pEnd))
+      : null;
+  const plan = logProbPlan(rows, neurons, top, u, weights, minProb);
 
   const precision = options.precision ?? 'float64';
   const eTensor = tensor(inPrecision(eu, precision), [u, dim]);
