@@ -68,6 +68,7 @@ export function main(argv?: string[]): Promise<void> {
       ],
       options: (y) =>
         y.option('concepts', { type: 'boolean', default: false, describe: 'Write each neuron dominant class (concepts kind)' }),
+      readsNumbers: true,
       async run(args, ctx) {
         if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
         const input = await openArrow(args._[0] === undefined ? undefined : String(args._[0]));
@@ -78,28 +79,35 @@ export function main(argv?: string[]): Promise<void> {
         }
         const classIndex = new Map(classNames.map((name, i) => [name, i]));
         const counter = new CofCounter(classNames.length);
-        for await (const batch of input.batches()) {
-          const layer = batch.getChild('layer')!;
-          const neuron = primitiveValues(batch.getChild('neuron')!) as Int32Array;
-          const label = batch.getChild('label')!;
-          const cls = batch.getChild('class')!;
-          for (let r = 0; r < batch.numRows; r++) {
-            const l = label.get(r) as number | null;
-            let index: number;
-            if (l !== null && l !== undefined) {
-              if (l < 0 || l >= classNames.length) {
-                throw new CliError(
-                  `${input.name}: label ${l} is out of range (expected 0..${classNames.length - 1}, the ${classNames.length} classes of ${META.classes})`,
-                );
+        // A NaN/Inf value means the top-k counted here was chosen from NaN/Inf: core's policy.
+        const guard = ctx.nonFinite(input.name);
+        let row = 0;
+        for await (const whole of input.batches()) {
+          for (const batch of guard.filterBatch(whole, row, ['value'])) {
+            const layer = batch.getChild('layer')!;
+            const neuron = primitiveValues(batch.getChild('neuron')!) as Int32Array;
+            const label = batch.getChild('label')!;
+            const cls = batch.getChild('class')!;
+            for (let r = 0; r < batch.numRows; r++) {
+              const l = label.get(r) as number | null;
+              let index: number;
+              if (l !== null && l !== undefined) {
+                if (l < 0 || l >= classNames.length) {
+                  throw new CliError(
+                    `${input.name}: label ${l} is out of range (expected 0..${classNames.length - 1}, the ${classNames.length} classes of ${META.classes})`,
+                  );
+                }
+                index = l;
+              } else {
+                const name = cls.get(r) as string | null;
+                index = name === null ? -1 : (classIndex.get(name) ?? -1);
               }
-              index = l;
-            } else {
-              const name = cls.get(r) as string | null;
-              index = name === null ? -1 : (classIndex.get(name) ?? -1);
+              counter.add(String(layer.get(r)), neuron[r]!, index);
             }
-            counter.add(String(layer.get(r)), neuron[r]!, index);
           }
+          row += whole.numRows;
         }
+        guard.finish();
         if (counter.unknown > 0) {
           ctx.warn(`${counter.unknown} top-k rows have no known class (counted in 'total' only)`);
         }

@@ -38,6 +38,7 @@ describe('usage errors are one line', () => {
     [['-k', '1', '--layer'], '--layer needs a value'],
     [[], 'missing -k (required)'],
     [['-k', '1', '--nosuch'], 'unknown option --nosuch'],
+    [['-k', '1', '--bogus', '--other-one'], 'unknown options --bogus, --other-one'],
     [['-k', '1', '--x', 'a', '--y', 'b'], '-x and -y cannot be used together'],
   ])('%j', async (argv, message) => {
     const text = await usageError(argv);

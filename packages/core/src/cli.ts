@@ -170,7 +170,14 @@ export function oneLineUsage(message: string): string {
   m = /^Missing required arguments?: (.+)$/.exec(text);
   if (m) return `missing ${m[1]!.split(', ').map(flag).join(', ')} (required)`;
   m = /^Unknown arguments?: (.+)$/.exec(text);
-  if (m) return `unknown option ${m[1]!.split(', ').map((n) => (n.startsWith('-') ? n : flag(n))).join(', ')}`;
+  if (m) {
+    // yargs lists --skip-x also as skipX: name each flag once, as typed.
+    const names = m[1]!.split(', ');
+    const kebab = (n: string) => n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const unique = names.filter((n) => kebab(n) === n || !names.includes(kebab(n)));
+    const s = unique.length > 1 ? 's' : '';
+    return `unknown option${s} ${unique.map((n) => (n.startsWith('-') ? n : flag(n))).join(', ')}`;
+  }
   m = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(text);
   if (m) return `${flag(m[1]!)} and ${flag(m[2]!)} cannot be used together`;
   return text.replace(/\s*\n\s*/g, ' ');
