@@ -182,29 +182,12 @@ export class ResampleOp implements Op {
 
   forward(x: Batch): Batch {
     const { ry, rx } = this;
-    const mid = alloc(x, x.height, rx.outSize);
     const planes = x.batch * x.channels;
-    for (let r = 0; r < planes * x.height; r++) {
-      const src = r * x.width;
-      const dst = r * rx.outSize;
-      for (let o = 0; o < rx.outSize; o++) {
-        let s = 0;
-        for (let t = rx.start[o]!; t < rx.start[o + 1]!; t++) s += rx.weight[t]! * x.data[src + rx.index[t]!]!;
-        mid.data[dst + o] = s;
-      }
-    }
-    const out = alloc(x, ry.outSize, rx.outSize);
     const W = rx.outSize;
-    for (let q = 0; q < planes; q++) {
-      for (let o = 0; o < ry.outSize; o++) {
-        const dst = (q * ry.outSize + o) * W;
-        for (let t = ry.start[o]!; t < ry.start[o + 1]!; t++) {
-          const w = ry.weight[t]!;
-          const src = (q * x.height + ry.index[t]!) * W;
-          for (let c = 0; c < W; c++) out.data[dst + c] += w * mid.data[src + c]!;
-        }
-      }
-    }
+    const mid = new Float32Array(planes * x.height * W);
+    resampleRows(x.data, mid, planes * x.height, x.width, rx);
+    const out = alloc(x, ry.outSize, W);
+    resampleColumns(mid, out.data, planes, x.height, W, ry);
     return out;
   }
 
@@ -212,27 +195,69 @@ export class ResampleOp implements Op {
     const { ry, rx } = this;
     const planes = g.batch * g.channels;
     const W = rx.outSize;
-    const mid = alloc(g, ry.inSize, W);
-    for (let q = 0; q < planes; q++) {
-      for (let o = 0; o < ry.outSize; o++) {
-        const src = (q * ry.outSize + o) * W;
-        for (let t = ry.start[o]!; t < ry.start[o + 1]!; t++) {
-          const w = ry.weight[t]!;
-          const dst = (q * ry.inSize + ry.index[t]!) * W;
-          for (let c = 0; c < W; c++) mid.data[dst + c] += w * g.data[src + c]!;
-        }
-      }
-    }
+    const mid = new Float32Array(planes * ry.inSize * W);
+    resampleColumnsAdjoint(g.data, mid, planes, ry.inSize, W, ry);
     const out = alloc(g, ry.inSize, rx.inSize);
-    for (let r = 0; r < planes * ry.inSize; r++) {
-      const src = r * W;
-      const dst = r * rx.inSize;
-      for (let o = 0; o < W; o++) {
-        const v = mid.data[src + o]!;
-        for (let t = rx.start[o]!; t < rx.start[o + 1]!; t++) out.data[dst + rx.index[t]!] += rx.weight[t]! * v;
+    resampleRowsAdjoint(mid, out.data, planes * ry.inSize, rx.inSize, rx);
+    return out;
+  }
+}
+
+// The resampling kernels, free functions over typed arrays so that V8 keeps them monomorphic.
+function resampleRows(src: Float32Array, dst: Float32Array, rows: number, inWidth: number, r: Resample1d): void {
+  const { start, index, weight, outSize } = r;
+  for (let row = 0; row < rows; row++) {
+    const s0 = row * inWidth;
+    const d0 = row * outSize;
+    for (let o = 0; o < outSize; o++) {
+      let acc = 0;
+      const end = start[o + 1]!;
+      for (let t = start[o]!; t < end; t++) acc += weight[t]! * src[s0 + index[t]!]!;
+      dst[d0 + o] = acc;
+    }
+  }
+}
+
+function resampleRowsAdjoint(src: Float32Array, dst: Float32Array, rows: number, inWidth: number, r: Resample1d): void {
+  const { start, index, weight, outSize } = r;
+  for (let row = 0; row < rows; row++) {
+    const s0 = row * outSize;
+    const d0 = row * inWidth;
+    for (let o = 0; o < outSize; o++) {
+      const v = src[s0 + o]!;
+      const end = start[o + 1]!;
+      for (let t = start[o]!; t < end; t++) dst[d0 + index[t]!] += weight[t]! * v;
+    }
+  }
+}
+
+function resampleColumns(src: Float32Array, dst: Float32Array, planes: number, inHeight: number, W: number, r: Resample1d): void {
+  const { start, index, weight, outSize } = r;
+  for (let q = 0; q < planes; q++) {
+    for (let o = 0; o < outSize; o++) {
+      const d0 = (q * outSize + o) * W;
+      const end = start[o + 1]!;
+      for (let t = start[o]!; t < end; t++) {
+        const w = weight[t]!;
+        const s0 = (q * inHeight + index[t]!) * W;
+        for (let c = 0; c < W; c++) dst[d0 + c] += w * src[s0 + c]!;
       }
     }
-    return out;
+  }
+}
+
+function resampleColumnsAdjoint(src: Float32Array, dst: Float32Array, planes: number, inHeight: number, W: number, r: Resample1d): void {
+  const { start, index, weight, outSize } = r;
+  for (let q = 0; q < planes; q++) {
+    for (let o = 0; o < outSize; o++) {
+      const s0 = (q * outSize + o) * W;
+      const end = start[o + 1]!;
+      for (let t = start[o]!; t < end; t++) {
+        const w = weight[t]!;
+        const d0 = (q * inHeight + index[t]!) * W;
+        for (let c = 0; c < W; c++) dst[d0 + c] += w * src[s0 + c]!;
+      }
+    }
   }
 }
 
@@ -241,14 +266,23 @@ export class ResampleOp implements Op {
  * bilinear, zero padding, align_corners=True, centre ((w-1)/2, (h-1)/2); a positive angle
  * turns the content counter-clockwise as displayed. Each output pixel reads four inputs.
  */
+interface RotationTable {
+  index: Int32Array;
+  weight: Float32Array;
+}
+
+// Lucent draws from 21 angles and a handful of sizes: each table is built once.
+const rotationTables = new Map<string, RotationTable>();
+
 export class RotateOp implements Op {
   readonly name = 'rotate';
-  private table: { height: number; width: number; index: Int32Array; weight: Float32Array } | undefined;
 
   constructor(readonly degrees: number) {}
 
-  private sampling(height: number, width: number) {
-    if (this.table && this.table.height === height && this.table.width === width) return this.table;
+  private sampling(height: number, width: number): RotationTable {
+    const key = `${this.degrees}:${height}:${width}`;
+    const cached = rotationTables.get(key);
+    if (cached) return cached;
     const theta = (this.degrees * Math.PI) / 180;
     const cos = Math.cos(theta);
     const sin = Math.sin(theta);
@@ -281,23 +315,27 @@ export class RotateOp implements Op {
         }
       }
     }
-    this.table = { height, width, index, weight };
-    return this.table;
+    const table = { index, weight };
+    if (rotationTables.size > 256) rotationTables.clear();
+    rotationTables.set(key, table);
+    return table;
   }
 
   forward(x: Batch): Batch {
     const { index, weight } = this.sampling(x.height, x.width);
     const out = alloc(x, x.height, x.width);
     const n = x.height * x.width;
+    const src = x.data;
+    const dst = out.data;
     for (let q = 0; q < x.batch * x.channels; q++) {
       const base = q * n;
       for (let p = 0; p < n; p++) {
         let s = 0;
         for (let k = 4 * p; k < 4 * p + 4; k++) {
           const i = index[k]!;
-          if (i >= 0) s += weight[k]! * x.data[base + i]!;
+          if (i >= 0) s += weight[k]! * src[base + i]!;
         }
-        out.data[base + p] = s;
+        dst[base + p] = s;
       }
     }
     return out;
@@ -307,13 +345,15 @@ export class RotateOp implements Op {
     const { index, weight } = this.sampling(g.height, g.width);
     const out = alloc(g, g.height, g.width);
     const n = g.height * g.width;
+    const src = g.data;
+    const dst = out.data;
     for (let q = 0; q < g.batch * g.channels; q++) {
       const base = q * n;
       for (let p = 0; p < n; p++) {
-        const v = g.data[base + p]!;
+        const v = src[base + p]!;
         for (let k = 4 * p; k < 4 * p + 4; k++) {
           const i = index[k]!;
-          if (i >= 0) out.data[base + i] += weight[k]! * v;
+          if (i >= 0) dst[base + i] += weight[k]! * v;
         }
       }
     }

@@ -12,8 +12,6 @@ import FFT from 'fft.js';
 /** An unnormalised complex DFT of one length: sign -1 (forward) or +1 (inverse), interleaved re/im. */
 export class ComplexDft {
   private readonly pow2: FFT | undefined;
-  private readonly inBuf: number[] | Float64Array;
-  private readonly outBuf: number[] | Float64Array;
   // Bluestein: chirp w_j = exp(-i pi j^2 / n), and the transform of the conjugate chirp filter.
   private readonly chirp: Float64Array | undefined;
   private readonly filterSpectrum: number[] | undefined;
@@ -24,12 +22,8 @@ export class ComplexDft {
   constructor(readonly n: number) {
     if (n >= 2 && (n & (n - 1)) === 0) {
       this.pow2 = new FFT(n);
-      this.inBuf = this.pow2.createComplexArray();
-      this.outBuf = this.pow2.createComplexArray();
       return;
     }
-    this.inBuf = new Float64Array(2 * n);
-    this.outBuf = new Float64Array(2 * n);
     if (n === 1) return;
     let m = 2;
     while (m < 2 * n - 1) m *= 2;
@@ -58,19 +52,19 @@ export class ComplexDft {
     this.convB = this.conv.createComplexArray();
   }
 
-  /** `out` = sum_j `input`_j exp(sign 2 pi i j k / n), both interleaved complex of length n. */
-  run(input: ArrayLike<number>, out: { [i: number]: number }, sign: -1 | 1): void {
+  /** `out` = sum_j `input`_j exp(sign 2 pi i j k / n), both interleaved complex (at least n values). */
+  run(input: Float64Array, out: Float64Array, sign: -1 | 1): void {
     const n = this.n;
     if (this.pow2) {
-      const buf = this.inBuf as number[];
-      for (let i = 0; i < 2 * n; i++) buf[i] = input[i]!;
-      const res = this.outBuf as number[];
+      // fft.js reads and writes only the first 2n entries; exact-length views keep its
+      // inverse's division by n to them.
+      const src = input.length === 2 * n ? input : input.subarray(0, 2 * n);
+      const dst = out.length === 2 * n ? out : out.subarray(0, 2 * n);
       if (sign < 0) {
-        this.pow2.transform(res, buf);
-        for (let i = 0; i < 2 * n; i++) out[i] = res[i]!;
+        this.pow2.transform(dst as unknown as number[], src);
       } else {
-        this.pow2.inverseTransform(res, buf);
-        for (let i = 0; i < 2 * n; i++) out[i] = res[i]! * n;
+        this.pow2.inverseTransform(dst as unknown as number[], src);
+        for (let i = 0; i < 2 * n; i++) dst[i] = dst[i]! * n;
       }
       return;
     }
