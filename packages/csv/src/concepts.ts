@@ -95,8 +95,9 @@ export function toConcepts(
       throw new CliError(`${where}: column '${format.unit}' is '${row[unitAt]}' (expected an integer unit)`);
     }
     const score = Number(row[scoreAt]);
-    if (row[scoreAt]!.trim() === '' || Number.isNaN(score)) {
-      throw new CliError(`${where}: column '${format.score}' is '${row[scoreAt]}' (expected a number)`);
+    // NaN/Inf scores would only stop the next tool (core's NaN/Inf policy): say so here.
+    if (row[scoreAt]!.trim() === '' || !Number.isFinite(score)) {
+      throw new CliError(`${where}: column '${format.score}' is '${row[scoreAt]}' (expected a finite number)`);
     }
     concepts.layer[r] = layerAt >= 0 ? row[layerAt]! : options.layer!;
     concepts.unit[r] = unit - base;
