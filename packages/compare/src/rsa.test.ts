@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rankAverage, rdmVector, rsa } from './rsa.js';
+import { rankAverage } from './rank.js';
+import { rdmVector, rsa } from './rsa.js';
 import { hasScipy, reference, rng, type Layer } from './test-support/reference.js';
 
 const N = 25;
@@ -28,6 +29,13 @@ describe('RSA', () => {
   it.skipIf(!hasScipy)('ranks ties by their average rank, as scipy.stats.rankdata', () => {
     const v = Float64Array.of(3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 0.5, 9);
     expect(Array.from(rankAverage(v))).toEqual(reference('rankdata', 1, [{ values: v, width: v.length }], []));
+    // Many ties, values one ulp apart (they share the upper mantissa bits the index replaces), ±0, negatives.
+    const r = rng(5);
+    const w = Float64Array.from({ length: 20000 }, (_, i) => {
+      const base = Math.floor(r.uniform() * 40) / 7 - 1;
+      return i % 3 === 0 ? base : i % 3 === 1 ? base * (1 + 2 ** -52) : i % 100 === 2 ? -0 : base + r.uniform() * 1e-12;
+    });
+    expect(Array.from(rankAverage(w))).toEqual(reference('rankdata', 1, [{ values: w, width: w.length }], []));
   });
 
   it('a layer against itself is 1; an image without variance makes its RDM undefined', async () => {

@@ -1,4 +1,5 @@
 import { gemm, matrix, type NumericArray } from '@cnnpipe/core';
+import { rankAverage } from './rank.js';
 
 /**
  * Representational similarity analysis (Kriegeskorte et al. 2008, as thingsvision computes
@@ -40,32 +41,6 @@ function standardiseRows(x: NumericArray, n: number, d: number): { z: Float64Arr
     for (let k = 0; k < d; k++) z[o + k]! *= inv;
   }
   return { z, constant };
-}
-
-/** Average ranks (1-based, ties share their mean rank), as scipy.stats.rankdata. */
-export function rankAverage(v: Float64Array): Float64Array {
-  const sorted = Float64Array.from(v).sort();
-  const out = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    // First index >= x and first index > x, by binary search in the sorted copy.
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    let end = lo;
-    hi = sorted.length;
-    while (end < hi) {
-      const mid = (end + hi) >>> 1;
-      if (sorted[mid]! <= x) end = mid + 1;
-      else hi = mid;
-    }
-    out[i] = (lo + end + 1) / 2;
-  }
-  return out;
 }
 
 /** Centres a vector and scales it to unit norm in place (NaN throughout when it is constant). */
