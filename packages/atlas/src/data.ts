@@ -57,6 +57,8 @@ export interface Neuron {
   concept?: { name: string; score: number; category?: string };
   /** A dissection's (dissect's) best label and IoU in each category. */
   dissection?: { category: string; label: string | null; iou: number }[];
+  /** dissect --montage: a PNG of the unit's top probe images with its thresholded activation lit. */
+  montage?: string;
 }
 
 export interface Layer {
@@ -224,6 +226,8 @@ export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy
       const n = layers.get(layer)?.get(unit);
       const category = names.has('category') ? (get('category') as string | null) : null;
       if (n && name !== null) n.concept = betterConcept(n.concept, { name, score: score ?? Number.NaN, ...(category ? { category } : {}) });
+      const montage = names.has('montage') ? (get('montage') as string | null) : null;
+      if (n && montage) n.montage = montage;
       if (n && dissected.length > 0) n.dissection = dissected.map((c) => ({ category: c, label: get(`${c}_label`) as string | null, iou: Number(get(`${c}_iou`)) }));
     });
   }

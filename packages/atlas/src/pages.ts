@@ -55,6 +55,11 @@ function topPatch(site: SiteModel, root: string, layer: Layer, n: Neuron, displa
   return thumbnail(site, root, tile, display, { region, alt: `top patch of ${layer.name} neuron ${n.neuron}` });
 }
 
+/** Where a unit's dissection montage goes in the site. */
+export function montageFile(slug: string, neuron: number): string {
+  return `dissection/${slug}/${neuron}.png`;
+}
+
 function conceptText(site: SiteModel, n: Neuron): { name: string; text: string } {
   const c = conceptOf(n, site.data.classes);
   if (!c) return { name: '', text: '—' };
@@ -177,7 +182,9 @@ ${n.dissection ? html`<tr><th>dissection</th><td>${n.dissection.map((d, i) => ht
   }</section>
 </div>
 <h2>Top ${tops.length} images${layer.info?.rf ? ', receptive field of the peak boxed, its centre dotted' : ''}</h2>
-<div class="tops">${tops.map((t, i) => topFigure(site, layer, n, t, i))}</div>`;
+<div class="tops">${tops.map((t, i) => topFigure(site, layer, n, t, i))}</div>${
+    n.montage ? html`\n<h2>Network Dissection: top probe images, activation above the unit's threshold lit</h2>\n<p><img class="montage" src="../${montageFile(site.slugs.get(layer.name)!, n.neuron)}" alt="dissection montage of ${layer.name} unit ${n.neuron}"></p>` : ''
+  }`;
   return page(`${layer.name} neuron ${n.neuron}: ${site.title}`, '../', body, html` › <a href="index.html">${layer.name}</a> › ${n.neuron}`, topsStyle(site, layer, n));
 }
 

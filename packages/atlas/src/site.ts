@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LruCache, type ToolContext } from '@cnnpipe/core';
-import { componentSheet, indexPage, layerPage, neuronPage } from './pages.js';
+import { componentSheet, indexPage, layerPage, montageFile, neuronPage } from './pages.js';
 import type { SiteModel } from './site-model.js';
 import { renderSheets, type Tile } from './sprites.js';
 import { componentTile, imageTile, missingTile } from './tiles.js';
@@ -70,6 +70,22 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
     const channels = tiles.some((t) => t.channels === 3) ? 3 : 1;
     const slug = site.slugs.get(layer.name)!;
     await renderSheets(sprites.layout, sprites.count, channels, (i) => componentTile(tiles[i]!, sprites.layout.tile), (sheet, png) => write(componentSheet(slug, sheet), png));
+  }
+
+  // dissect --montage images, copied in so the site stands alone.
+  for (const layer of data.layers) {
+    for (const n of layer.neurons) {
+      if (!n.montage) continue;
+      const target = join(dir, montageFile(site.slugs.get(layer.name)!, n.neuron));
+      mkdirSync(dirname(target), { recursive: true });
+      try {
+        copyFileSync(n.montage, target);
+        files++;
+      } catch (error) {
+        if (missing++ < MAX_WARNINGS) ctx.warn(`${n.montage}: cannot copy the dissection montage (${(error as NodeJS.ErrnoException).code}); left out`);
+        n.montage = undefined;
+      }
+    }
   }
 
   write('index.html', indexPage(site));

@@ -5,6 +5,8 @@ import PngJs from 'pngjs';
 import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE, RESNET, tempDir } from './test-support/helpers.js';
+import { modelPixels } from '@cnnpipe/core';
+import { TILE } from './montage.js';
 import { DECOYS, PLANTED, plantedModel } from './test-support/planted-model.js';
 
 const tmp = tempDir();
@@ -20,7 +22,7 @@ describe('a planted detector', () => {
     const model = join(tmp.dir, 'planted.onnx');
     writeFileSync(model, plantedModel());
     // A at 2% of the pixels is of the size of the probe's concepts (a few per cent each).
-    const res = await runBin('dissect', ['--model', model, '--layer', 'planted', '--probe', PROBE, '--quantile', '0.02', '-o', join(tmp.dir, 'planted.arrows')]);
+    const res = await runBin('dissect', ['--model', model, '--layer', 'planted', '--probe', PROBE, '--quantile', '0.02', '--montage', join(tmp.dir, 'montage'), '-o', join(tmp.dir, 'planted.arrows')]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/planted: 3 of 6 units are detectors/);
     table = fromIPC(readFileSync(join(tmp.dir, 'planted.arrows')));
@@ -49,6 +51,28 @@ describe('a planted detector', () => {
     });
     // The constant unit never exceeds its own threshold: no label at all.
     expect(units[PLANTED.length]!.concept).toBe(null);
+  });
+
+  it("draws each unit's top probe images with the activation above its threshold lit", async () => {
+    const units = rows(table);
+    const read = (u: number) => PngJs.PNG.sync.read(readFileSync(units[u]!.montage as string));
+    const constant = read(PLANTED.length);
+    expect([constant.width, constant.height]).toEqual([8 * TILE + 7 * 3, TILE]);
+    // The constant unit is never above its threshold: its first image (the probe's first, on
+    // ties) is drawn at a fifth of its brightness everywhere.
+    const first = await modelPixels(readFileSync(join(PROBE, 'images/fmnist/00000.png')), { resize: TILE, size: TILE, channels: 3, mean: [0, 0, 0], std: [1, 1, 1] });
+    for (let p = 0; p < TILE * TILE; p += 37) {
+      const y = Math.floor(p / TILE);
+      const x = p % TILE;
+      expect(constant.data[(y * constant.width + x) * 4]).toBe(Math.round(first.data[p * first.channels]! * 0.2));
+    }
+    // The stripe detector lights part of each of its top images, not all of it.
+    const striped = read(0);
+    let lit = 0;
+    let dim = 0;
+    for (let y = 0; y < TILE; y++) for (let x = 0; x < TILE; x++) (striped.data[(y * striped.width + x) * 4]! > 60 ? lit++ : dim++);
+    expect(lit).toBeGreaterThan(100);
+    expect(dim).toBeGreaterThan(100);
   });
 
   it('summarises unique detectors per category per layer for plot bar', async () => {

@@ -21,6 +21,8 @@ interface DissectArgs extends CommonArgs {
   std?: string;
   recompute: boolean;
   tallyCsv?: string;
+  montage?: string;
+  top: number;
 }
 
 const SUBCOMMANDS = ['quantiles', 'tally', 'merge', 'summary'] as const;
@@ -109,6 +111,7 @@ export function main(argv?: string[]): Promise<void> {
           'dissect --model examples/zoo/resnet.onnx --layer layer2 --layer layer3 --probe examples/data/fashion-probe -o /tmp/dissect.arrows',
           'dissect two layers of the demo ResNet over the demo probe set',
         ],
+        ['dissect --model examples/zoo/vgg.onnx --layer block4 --probe examples/data/fashion-probe --montage /tmp/montage -o /tmp/vgg.arrows', "each unit's top probe images with its thresholded activation lit, for atlas --concepts"],
         ['dissect summary /tmp/dissect.arrows | plot bar --x category --y unique --facet layer -o detectors.svg', 'unique detectors per category per layer'],
         ['dissect --model m.onnx --layer layer4 --probe broden1_224 --tally-csv tally.csv | csv > labels.csv', "NetDissect-Lite's tally.csv too"],
         [
@@ -126,6 +129,8 @@ export function main(argv?: string[]): Promise<void> {
           .option('quantile', { type: 'number', default: 0.005, describe: "Top fraction of each unit's activations above its threshold" })
           .option('threshold', { type: 'number', default: 0.04, describe: 'IoU at which a unit counts as a detector' })
           .option('tally-csv', { type: 'string', describe: "Also write NetDissect-Lite's tally.csv (with several layers: a name with {layer})" })
+          .option('montage', { type: 'string', describe: "Also write DIR/<layer>/<unit>.png: the unit's --top probe images with the activation above its threshold lit (NetDissect's view; the concepts table gets a montage column, atlas shows it)" })
+          .option('top', { type: 'number', default: 8, describe: 'With --montage: how many probe images per unit (highest peak activation)' })
           .option('recompute', { type: 'boolean', default: false, describe: 'Run the model again for the tally pass instead of spilling its maps to a temporary file' })
           .option('preset', { type: 'string', choices: Object.keys(PRESETS), describe: 'Preprocessing preset (default: gray for 1-channel models, imagenet for 3)' })
           .option('size', { type: 'number', describe: 'Input size fed to the model (the whole image is resized to it)' })
@@ -151,7 +156,8 @@ export function main(argv?: string[]): Promise<void> {
         if (sub === 'quantiles') return quantilesPart(m, ctx, args.output);
         if (sub === 'tally') return tallyPart(m, positional, ctx, args.output);
         if (m.shard) throw new UsageError('--shard goes with dissect quantiles and dissect tally (then dissect merge); a whole run needs every image for its thresholds');
-        const outcome = await dissectWhole({ ...m, recompute: args.recompute }, ctx);
+        if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer, got ${args.top}`);
+        const outcome = await dissectWhole({ ...m, recompute: args.recompute, montage: args.montage, top: args.top }, ctx);
         await writeOutcome(outcome, { threshold: args.threshold, tallyCsv: args.tallyCsv, output: args.output }, ctx);
       },
     },

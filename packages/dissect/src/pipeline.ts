@@ -5,6 +5,7 @@ import { loadSegmentation, type Segmentation } from './masks.js';
 import { TopValues, keepCount } from './quantile.js';
 import type { SpillFile } from './spill.js';
 import { TallyKernel, addTruth, emptyTally, type LayerTally } from './tally.js';
+import type { TopImages } from './top-images.js';
 
 /** Values per unit of a layer over the whole probe (every shard): images x h x w. */
 export function valuesPerUnit(layer: FeatureLayer, totalImages: number): number {
@@ -44,6 +45,7 @@ export async function tallyPass(
   layers: FeatureLayer[],
   thresholds: Float64Array[],
   progress?: Progress,
+  tops?: TopImages[],
 ): Promise<TallyResult> {
   const L = probe.names.length;
   const C = probe.categories.length;
@@ -77,6 +79,7 @@ export async function tallyPass(
       addTruth(truth, seg.planes, im.scalars, im.sh * im.sw);
       layers.forEach((l, i) => {
         kernel(l, im).addImage(tallies[i]!, batch.maps[i]!, j * l.units * l.h * l.w, thresholds[i]!, seg.planes, seg.count, im.scalars, probe.primary);
+        tops?.[i]!.addImage(batch.maps[i]!, j * l.units * l.h * l.w, batch.first + j);
       });
     }
     tallied += batch.count;

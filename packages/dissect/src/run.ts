@@ -1,5 +1,6 @@
-import { basename } from 'node:path';
-import { ArrowWriter, ByteSink, CliError, META, resolvePreprocess, type ExecutionProvider, type LayerInfo, type Preprocess, type ToolContext } from '@cnnpipe/core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { ArrowWriter, ByteSink, CliError, DirectorySink, META, resolvePreprocess, type ExecutionProvider, type LayerInfo, type Preprocess, type ToolContext } from '@cnnpipe/core';
 import { loadModel, modelInput, shardOf, type LoadedModel, type ModelInput } from '@cnnpipe/extract';
 import { readProbe, type Probe, type ProbeImage } from './broden.js';
 import { FeatureRunner, featureLayers, type FeatureLayer } from './features.js';
@@ -9,6 +10,8 @@ import { labelUnits, type UnitLabel } from './score.js';
 import { SpillFile } from './spill.js';
 import { summarize } from './summary.js';
 import { tallyCsv } from './tally-csv.js';
+import { TopImages } from './top-images.js';
+import { montagePath, tileDecoder, unitMontage } from './montage.js';
 import { addTally, emptyTally, type LayerTally } from './tally.js';
 import {
   DISSECT_META,
@@ -98,10 +101,12 @@ export interface Outcome {
   images: number;
   model: string;
   quantile: number;
+  /** With --montage: the folder being written, and per layer each unit's montage path. */
+  montage?: { sink: DirectorySink; paths: string[][] };
 }
 
 /** A whole dissection in one process: the threshold pass, then the tally pass. */
-export async function dissectWhole(args: ModelArgs & { recompute: boolean }, ctx: ToolContext): Promise<Outcome> {
+export async function dissectWhole(args: ModelArgs & { recompute: boolean; montage?: string; top: number }, ctx: ToolContext): Promise<Outcome> {
   const s = await setup(args);
   const run = await runner(s, args, ctx);
   const spill = args.recompute ? undefined : new SpillFile(s.layers.map((l) => l.units * l.h * l.w));
@@ -114,15 +119,37 @@ export async function dissectWhole(args: ModelArgs & { recompute: boolean }, ctx
     const passOne = (performance.now() - started) / 1000;
     const thresholds = tops.map((t, i) => t.thresholds(valuesPerUnit(s.layers[i]!, s.images.length), args.quantile));
     const p2 = ctx.progress('tally pass', paths.length, 'images');
-    const result = await tallyPass(spill ? spill.read() : run.batches(paths), s.images, s.probe, s.layers, thresholds, p2);
+    const peaks = args.montage ? s.layers.map((l) => new TopImages(l.units, args.top, l.h * l.w)) : undefined;
+    const result = await tallyPass(spill ? spill.read() : run.batches(paths), s.images, s.probe, s.layers, thresholds, p2, peaks);
     p2.finish();
     const passTwo = (performance.now() - started) / 1000 - passOne;
+    const montage = args.montage && peaks ? await writeMontages(args.montage, s.layers, peaks, thresholds, paths, ctx) : undefined;
     ctx.info(`${paths.length} images: threshold pass (model${spill ? ', maps spilled to disk' : ''}) ${passOne.toFixed(1)} s, tally pass${spill ? '' : ' (model again)'} ${passTwo.toFixed(1)} s`);
-    return outcome(s.layers.map((l) => l.info), thresholds, result, s.probe.names, s.probe.primary, s.info);
+    return { ...outcome(s.layers.map((l) => l.info), thresholds, result, s.probe.names, s.probe.primary, s.info), montage };
   } finally {
     spill?.close();
     await run.release();
   }
+}
+
+/** Every unit's montage into a temporary folder, renamed to `dir` once the table is written. */
+async function writeMontages(dir: string, layers: FeatureLayer[], tops: TopImages[], thresholds: Float64Array[], paths: string[], ctx: ToolContext): Promise<{ sink: DirectorySink; paths: string[][] }> {
+  const sink = new DirectorySink(dir);
+  const decode = tileDecoder();
+  const progress = ctx.progress('montages', layers.reduce((a, l) => a + l.units, 0), 'units');
+  const files: string[][] = [];
+  for (const [i, l] of layers.entries()) {
+    mkdirSync(dirname(montagePath(sink.temp, l.info.name, 0)), { recursive: true });
+    const layerFiles: string[] = [];
+    for (let k = 0; k < l.units; k++) {
+      writeFileSync(montagePath(sink.temp, l.info.name, k), await unitMontage(tops[i]!, k, thresholds[i]![k]!, l.h, l.w, paths, decode));
+      layerFiles.push(montagePath(dir, l.info.name, k));
+      progress.tick(1);
+    }
+    files.push(layerFiles);
+  }
+  progress.finish();
+  return { sink, paths: files };
 }
 
 function outcome(infos: LayerInfo[], thresholds: Float64Array[], result: TallyResult, names: (string | null)[], primary: Int32Array, info: RunInfo): Outcome {
@@ -254,7 +281,7 @@ export async function writeOutcome(o: Outcome, options: { threshold: number; tal
     [META.layers, JSON.stringify(o.layers.map((l) => l.info))],
     [DISSECT_META, JSON.stringify({ quantile: o.quantile, threshold: options.threshold, categories: o.categories, images: o.images })],
   ]);
-  const batch = conceptsBatch(o.layers, o.names, o.categories, options.threshold, meta);
+  const batch = conceptsBatch(o.layers, o.names, o.categories, options.threshold, meta, o.montage?.paths);
   const sinks = options.tallyCsv
     ? o.layers.map((l) => ({ l, sink: ByteSink.open(options.tallyCsv!.replace(/\{layer\}/g, l.info.name)) }))
     : [];
@@ -264,6 +291,7 @@ export async function writeOutcome(o: Outcome, options: { threshold: number; tal
     await writer.write(batch);
     for (const { sink } of sinks) sink.commit();
     await writer.close();
+    o.montage?.sink.commit();
   } catch (error) {
     for (const { sink } of sinks) sink.abort();
     writer.abort();

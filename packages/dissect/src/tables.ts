@@ -164,8 +164,9 @@ export function conceptsBatch(
   categories: string[],
   iouThreshold: number,
   meta: Map<string, string>,
+  montages?: string[][],
 ): RecordBatch {
-  const rows = layers.flatMap((l) => l.labels.map((u) => ({ layer: l.info.name, u, t: l.thresholds[u.unit]! })));
+  const rows = layers.flatMap((l, li) => l.labels.map((u) => ({ layer: l.info.name, u, t: l.thresholds[u.unit]!, montage: montages?.[li]![u.unit] ?? null })));
   const nameOf = (label: number) => (label >= 0 ? names[label] ?? String(label) : null);
   const columns: Record<string, ReturnType<typeof int32Data> | ReturnType<typeof float64Data> | ReturnType<typeof utf8Data> | ReturnType<typeof boolData>> = {
     layer: utf8Data(rows.map((r) => r.layer)),
@@ -176,6 +177,7 @@ export function conceptsBatch(
     detector: boolData(rows.map((r) => r.u.label >= 0 && r.u.iou >= iouThreshold)),
     threshold: float64Data(Float64Array.from(rows, (r) => r.t)),
   };
+  if (montages) columns.montage = utf8Data(rows.map((r) => r.montage));
   categories.forEach((c, ci) => {
     columns[`${c}_label`] = utf8Data(rows.map((r) => nameOf(r.u.labels[ci]!)));
     columns[`${c}_iou`] = float64Data(Float64Array.from(rows, (r) => r.u.ious[ci]!));
