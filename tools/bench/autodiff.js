@@ -15,9 +15,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..');
-const { createSession, ort } = await import('@cnnpipe/core');
+const { ort } = await import('@cnnpipe/core');
 const { loadModel, resolveLayer } = await import('@cnnpipe/extract');
-const { gradientGraph, channelMeanSeed } = await import('@cnnpipe/autodiff');
+const { createGradientSession, gradientGraph, channelMeanSeed } = await import('@cnnpipe/autodiff');
 
 const flag = (name, fallback) => Number(process.argv[process.argv.indexOf(name) + 1]) || fallback;
 const batch = flag('--batch', 8);
@@ -39,7 +39,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const model = loadModel(join(dir, 'resnet18.onnx'));
 let start = performance.now();
 const graph = await gradientGraph(model, [resolveLayer(model, 'layer4')], { size: 224 });
-const { session } = await createSession(graph.bytes, { intraOpThreads: threads });
+const { session } = await createGradientSession(graph, { intraOpThreads: threads });
 const buildSeconds = (performance.now() - start) / 1000;
 const per = 3 * 224 * 224;
 const x = new Float32Array(batch * per);

@@ -3,9 +3,9 @@
 exported to ONNX for the cnnpipe side, then the same step timed in PyTorch: forward, the
 mean of one layer4 channel per image, loss.backward() onto the input.
 
-    /usr/bin/python3 tools/bench/autodiff_torch.py OUT_DIR BATCH REPEAT THREADS
-Writes OUT_DIR/resnet18.onnx and OUT_DIR/grad.f32 (the input gradient of the first step) and
-prints one JSON line: {"seconds_per_step": ..., "build_seconds": ...}.
+    /usr/bin/python3 tools/bench/autodiff_torch.py OUT_DIR BATCH REPEAT THREADS [SIZE]
+(REPEAT 0: the reference gradient only; packages/autodiff's live ResNet18 test uses that.) Writes OUT_DIR/resnet18.onnx and OUT_DIR/grad.f32 (the input gradient of the first step) and
+prints one JSON line: {"seconds_per_step": ..., "channel": ...}.
 """
 import json
 import os
@@ -20,7 +20,7 @@ out, batch, repeat, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), i
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 model = torchvision.models.resnet18(num_classes=1000).eval()
-size = 224
+size = int(sys.argv[5]) if len(sys.argv) > 5 else 224
 i = np.arange(1, batch * 3 * size * size + 1, dtype=np.uint64)
 u = ((i * np.uint64(0x9E3779B1)) % np.uint64(2**32)).astype(np.float64) / 2**32
 x = torch.from_numpy((4 * u - 2).astype(np.float32).reshape(batch, 3, size, size))
@@ -45,4 +45,4 @@ for _ in range(repeat):
     start = time.perf_counter()
     step()
     times.append(time.perf_counter() - start)
-print(json.dumps({"seconds_per_step": float(np.median(times)), "channel": CHANNEL}))
+print(json.dumps({"seconds_per_step": float(np.median(times)) if times else None, "channel": CHANNEL}))

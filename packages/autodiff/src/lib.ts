@@ -3,3 +3,4 @@
 export * from './gradient-graph.js';
 export * from './seeds.js';
 export type { AdjointContext, AdjointRule } from './adjoint.js';
+export * from './session.js';

@@ -1,11 +1,10 @@
 import { basename, extname, join } from 'node:path';
-import { gradientGraph } from '@cnnpipe/autodiff';
+import { createGradientSession, gradientGraph } from '@cnnpipe/autodiff';
 import {
   ArrowWriter,
   CliError,
   DirectorySink,
   META,
-  createSession,
   decodeBatch,
   denormalise,
   int32Data,
@@ -58,7 +57,7 @@ export async function runSaliency(run: SaliencyRun, options: SaliencyOptions): P
     [META.preprocess, JSON.stringify(pp)],
     [SALIENCY_META, JSON.stringify({ method: options.method, ...(options.method === 'smoothgrad' ? { samples: options.samples, noise: options.noise, seed: options.seed } : {}) })],
   ]);
-  const { session } = await createSession(graph.bytes, { ep: run.ep, onFallback: run.warn });
+  const { session } = await createGradientSession(graph, { ep: run.ep, onFallback: run.warn });
   const computer = new SaliencyComputer(graph, session, options);
   const perImage = input.channels * pp.size * pp.size;
   const pngs = run.png ? new DirectorySink(run.png) : undefined;

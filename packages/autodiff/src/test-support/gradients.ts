@@ -1,6 +1,7 @@
-import { createSession, ort } from '@cnnpipe/core';
+import { ort } from '@cnnpipe/core';
 import type { LoadedModel } from '@cnnpipe/extract';
 import { gradientGraph, type GradientModel } from '../gradient-graph.js';
+import { createGradientSession } from '../session.js';
 
 /** The deterministic input pattern of tools/autodiff/parity_autodiff.py: 4u - 2, u = ((i+1)·0x9E3779B1 mod 2^32)/2^32. */
 export function pattern(count: number): Float32Array {
@@ -23,7 +24,7 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
 /** One forward+backward run: tap values and the input gradient for the given seeds. */
 export async function runGradient(model: LoadedModel, taps: string[], x: Float32Array, seeds: Float32Array[], size?: number) {
   const graph: GradientModel = await gradientGraph(model, taps, size ? { size } : {});
-  const { session } = await createSession(graph.bytes);
+  const { session } = await createGradientSession(graph);
   const n = x.length / graph.inputShape.reduce((p, d) => p * d, 1);
   const feeds: Record<string, ort.Tensor> = { [graph.input]: new ort.Tensor('float32', x, [n, ...graph.inputShape]) };
   graph.seeds.forEach((s, i) => {

@@ -1,6 +1,7 @@
-import { ElemType, createSession, decodeModel, encodeModel, mulberry32, ort, valueInfo, type onnx } from '@cnnpipe/core';
+import { ElemType, decodeModel, encodeModel, mulberry32, ort, valueInfo, type onnx } from '@cnnpipe/core';
 import type { LoadedModel } from '@cnnpipe/extract';
 import { gradientGraph } from '../gradient-graph.js';
+import { createGradientSession } from '../session.js';
 
 /** Small one-operator models and a directional-derivative check of their gradient graphs. */
 
@@ -64,7 +65,7 @@ export interface CheckOptions {
 export async function adjointGap(model: LoadedModel, options: CheckOptions): Promise<number> {
   const random = mulberry32(11);
   const graph = await gradientGraph(model, ['y']);
-  const { session } = await createSession(graph.bytes);
+  const { session } = await createGradientSession(graph);
   const n = options.batch ?? 2;
   const per = graph.inputShape.reduce((p, d) => p * d, 1);
   const count = n * per;
