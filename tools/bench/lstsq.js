@@ -43,14 +43,15 @@ async function writeActivations(path, values, rows, dim) {
   await writer.close();
 }
 
-/** Runs a command under /usr/bin/time: wall seconds and peak resident MB. */
+/** Runs a command under /usr/bin/time: wall seconds, CPU seconds (user + system), peak resident MB. */
 function timed(command, args) {
   const start = performance.now();
-  const res = spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const res = spawnSync('/usr/bin/time', ['-f', '%M %U %S', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = (performance.now() - start) / 1000;
   if (res.status !== 0) throw new Error(`${command} ${args.join(' ')}: ${res.stderr}`);
   const lines = res.stderr.trim().split('\n');
-  return { seconds, peakMb: Number(lines.pop()) / 1024, stdout: res.stdout, stderr: lines.join('\n') };
+  const [kb, user, system] = lines.pop().split(' ').map(Number);
+  return { seconds, cpu: user + system, peakMb: kb / 1024, stdout: res.stdout, stderr: lines.join('\n') };
 }
 
 const numpy = `
@@ -110,9 +111,12 @@ for (const [rows, da, db] of cases) {
     const [coefDiff, predDiff] = agree.status === 0 ? agree.stdout.trim().split(/\s+/).map(Number) : [NaN, NaN];
 
     console.log(`\n${rows} rows, ${da} -> ${db}`);
-    console.log(`  lstsq fit (whole command):           ${tool.seconds.toFixed(2)} s, peak ${tool.peakMb.toFixed(0)} MB`);
-    console.log(`  numpy (whole process: load + lstsq): ${py.seconds.toFixed(2)} s, peak ${py.peakMb.toFixed(0)} MB; its lstsq alone ${solveSeconds.toFixed(2)} s`);
-    console.log(`  ratio numpy/lstsq: ${(py.seconds / tool.seconds).toFixed(2)}x whole process, ${(solveSeconds / tool.seconds).toFixed(2)}x against numpy's solve alone`);
+    console.log(`  lstsq fit (whole command):           ${tool.seconds.toFixed(2)} s (${tool.cpu.toFixed(1)} CPU s), peak ${tool.peakMb.toFixed(0)} MB`);
+    console.log(`  numpy (whole process: load + lstsq): ${py.seconds.toFixed(2)} s (${py.cpu.toFixed(1)} CPU s), peak ${py.peakMb.toFixed(0)} MB; its lstsq alone ${solveSeconds.toFixed(2)} s`);
+    console.log(
+      `  ratio numpy/lstsq: ${(py.seconds / tool.seconds).toFixed(2)}x whole process (${(py.cpu / tool.cpu).toFixed(2)}x in CPU time), ` +
+        `${(solveSeconds / tool.seconds).toFixed(2)}x against numpy's solve alone`,
+    );
     console.log(`  agreement with numpy: coefficients ${coefDiff.toExponential(1)}, predictions ${predDiff.toExponential(1)} (max relative difference)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
