@@ -23,3 +23,4 @@ for (const model of models) {
   for (const u of units) console.log(`| ${u.layer} | ${u.unit} | ${u.concept} | ${u.category} | ${fmt(u.score)} |`);
   console.log(`\n![${model}](${model}-detectors.png)\n\nEvery unit: [${model}.csv](${model}.csv).\n`);
 }
+console.log('The VGG unit by unit, labelled by its dissection, with each unit\'s top probe images and thresholded activation: [atlas/index.html](atlas/index.html).');
