@@ -4,7 +4,9 @@
 // float32, as CLIP-Dissect runs it: N probe images x K neurons x C random concepts of D
 // dimensions (default 10k x 512 x 20k x 512). Whole command vs whole script, one run each:
 // node or python start, reading the inputs (Arrow files / raw float32), the computation,
-// writing the descriptions; describe in float64 (its default) and float32. CPU time (user +
+// writing the descriptions; describe in float64 (its default, memory bounded by the blocks),
+// float32, and float32 with --cache-mb large enough to keep the first pass's terms (one
+// image x concept product instead of two, at images x concepts x 4 bytes of memory). CPU time (user +
 // system, GNU time) is printed beside wall time because on a shared machine the wall clock
 // of a multithreaded onnxruntime run stretches with other load more than numpy's mostly
 // single-threaded loop. Peak memory is each process's maximum resident set size.
@@ -84,15 +86,22 @@ function measure(command, args) {
 
 const line = (name, m) => console.log(`  ${name.padEnd(46)} ${m.seconds.toFixed(2).padStart(7)} s wall ${m.cpu.toFixed(2).padStart(7)} s CPU   peak ${m.peak.toFixed(0)} MiB`);
 console.log(`describe benchmark: ${n} images x ${k} neurons x ${c} concepts x ${d} dims, --similarity ${similarity}; whole command vs whole script, one run each`);
-const describeArgs = (precision, out) => [join(root, 'packages/describe/bin/describe.js'), '--activations', join(dir, 'acts.arrows'), '--image-embeddings', join(dir, 'clip.arrows'), '--concepts', join(dir, 'words.arrows'), '--similarity', similarity, '--precision', precision, '-o', join(dir, out)];
+const describeArgs = (flags, out) => [join(root, 'packages/describe/bin/describe.js'), '--activations', join(dir, 'acts.arrows'), '--image-embeddings', join(dir, 'clip.arrows'), '--concepts', join(dir, 'words.arrows'), '--similarity', similarity, ...flags, '-o', join(dir, out)];
+// The cache that holds every first-pass term: images x concepts x 4 bytes, in MiB.
+const cacheMb = String(Math.ceil((n * c * 4) / 2 ** 20) + 1);
 const ref = measure(python, [join(root, 'packages/describe/src/test-support/clip_dissect.py'), dir, '--dtype', 'float32']);
 line('numpy transcription of CLIP-Dissect (float32)', ref);
 const want = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')).layers[0];
-for (const precision of ['float64', 'float32']) {
-  const ours = measure(process.execPath, describeArgs(precision, `${precision}.arrows`));
-  line(`describe --precision ${precision}`, ours);
+const runs = [
+  ['default (float64)', []],
+  ['--precision float32', ['--precision', 'float32']],
+  [`--precision float32 --cache-mb ${cacheMb}`, ['--precision', 'float32', '--cache-mb', cacheMb]],
+];
+for (const [i, [name, flags]] of runs.entries()) {
+  const ours = measure(process.execPath, describeArgs(flags, `run${i}.arrows`));
+  line(`describe ${name}`, ours);
   console.log(`    ratio numpy/describe: ${(ref.seconds / ours.seconds).toFixed(2)}x wall, ${(ref.cpu / ours.cpu).toFixed(2)}x CPU, ${(ref.peak / ours.peak).toFixed(2)}x peak memory`);
-  const table = tableFromIPC(readFileSync(join(dir, `${precision}.arrows`)));
+  const table = tableFromIPC(readFileSync(join(dir, `run${i}.arrows`)));
   const got = table.getChild('concept').toArray();
   const gotScore = table.getChild('score').toArray();
   let same = 0;

@@ -23,6 +23,7 @@ interface DescribeArgs extends CommonArgs {
   keep: number;
   block?: number;
   precision: 'float32' | 'float64';
+  cacheMb: number;
 }
 
 function checkArgs(args: DescribeArgs): void {
@@ -31,6 +32,7 @@ function checkArgs(args: DescribeArgs): void {
   };
   positiveInt('top-k', args.topK);
   positiveInt('block', args.block);
+  if (!(args.cacheMb >= 0)) throw new UsageError(`--cache-mb must be >= 0, got ${args.cacheMb}`);
   if (!(Number.isInteger(args.keep) && args.keep >= 0)) throw new UsageError(`--keep must be a whole number, got ${args.keep}`);
   for (const [name, v] of [['p-start', args.pStart], ['p-end', args.pEnd]] as const) {
     if (!(v >= 0 && v <= 1)) throw new UsageError(`--${name} must be in [0, 1], got ${v}`);
@@ -93,6 +95,13 @@ export function main(argv?: string[]): Promise<void> {
             default: 'float64',
             describe: "Of the image x concept products: float32 (CLIP-Dissect's) is about twice as fast, scores ~1e-4 off",
           })
+          .option('cache-mb', {
+            type: 'number',
+            default: 0,
+            describe:
+              "soft-wpmi, wpmi: keep up to this many MiB of the first pass's softmax terms so the second pass skips their " +
+              'products (images x concepts x 4 bytes in float32 keeps them all; 0: memory bounded by the blocks)',
+          })
           .option('block', { type: 'number', describe: 'Concepts per block (default: about 4M image x concept values per block)' }),
       async run(args, ctx) {
         checkArgs(args);
@@ -125,6 +134,7 @@ export function main(argv?: string[]): Promise<void> {
           keep: Math.min(args.keep, concepts.words.length - 1),
           block: args.block,
           precision: args.precision,
+          cacheBytes: args.cacheMb * 2 ** 20,
         };
         if (similarity !== 'cos3') {
           if (options.topK > n) ctx.warn(`--top-k ${options.topK} but ${n} images: each neuron's top ${n} are used (as top_k = ${n})`);

@@ -60,6 +60,13 @@ describe('describeNeurons against the numpy transcription of CLIP-Dissect', () =
     }
   });
 
+  it('a cache of the first pass (all blocks, or only some) gives the reference answer too', async () => {
+    for (const similarity of ['soft-wpmi', 'wpmi'] as const) {
+      await expectReference(data, options(similarity, { keep: data.c - 1, block: 4, cacheBytes: 1 << 30 }));
+      await expectReference(data, options(similarity, { keep: data.c - 1, block: 4, cacheBytes: data.n * 4 * 8 * 2 }));
+    }
+  });
+
   it('fewer images than --top-k: all images, as the reference run with top_k = n', async () => {
     const small = synthetic({ n: 40, d: 12, c: 8, layers: [['conv', 8]], seed: 5 });
     await expectReference(small, options('soft-wpmi', { keep: 7 }));

@@ -1,6 +1,6 @@
 import type { ort } from '@cnnpipe/core';
 import { BestConcepts } from './best-concepts.js';
-import { cubedCosine, inPrecision, logSumExp, softmaxRows, tensor, type Floats, type Precision } from './graphs.js';
+import { cubedCosine, inPrecision, logSumExp, shiftedExp, softmaxRows, tensor, type Floats, type Precision } from './graphs.js';
 import { logProbGivenNeuron, logProbPlan, logProbScratch } from './log-prob.js';
 import { topImages } from './top-images.js';
 
@@ -36,6 +36,11 @@ export interface DescribeOptions {
   block?: number;
   /** Bound on one block's rows x concepts (default 2^22 float64, 32 MiB). */
   blockElements?: number;
+  /**
+   * (soft-)wpmi: bytes of the first pass's softmax terms to keep for the second, which then
+   * skips their product (default 0: every block recomputed; memory bounded by the blocks).
+   */
+  cacheBytes?: number;
   onBlock?: (concepts: number) => void;
 }
 
@@ -176,19 +181,36 @@ async function wpmi(
   const ta = inPrecision(t, precision);
   const b = blockSize(options, Math.max(u, neurons), c);
 
-  // Pass 1: softmax's normaliser over all concepts, per image.
+  // Pass 1: softmax's normaliser over all concepts, per image. With a cache, as the row sums
+  // of exp(a·P − |a|) (every term in [e^(−2|a|), 1] since |P| ≤ 1: no overflow, and no
+  // underflow while 2|a| stays inside the precision's range), whose blocks are kept.
   const lse = new Float64Array(u).fill(Number.NEGATIVE_INFINITY);
+  const bytes = precision === 'float32' ? 4 : 8;
+  const shift = Math.abs(options.a);
+  const caching = (options.cacheBytes ?? 0) >= u * Math.min(b, c) * bytes && 2 * shift < (precision === 'float32' ? 60 : 600);
+  const cache: (Floats | undefined)[] = [];
+  let cached = 0;
+  const z = new Float64Array(u);
   for (let start = 0; start < c; start += b) {
     const end = Math.min(c, start + b);
-    const part = await logSumExp(eTensor, conceptBlock(ta, dim, start, end));
-    for (let x = 0; x < u; x++) {
-      const p = lse[x]!;
-      const q = part[x]!;
-      const m = Math.max(p, q);
-      lse[x] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(Math.exp(p - m) + Math.exp(q - m));
+    if (caching) {
+      const part = await shiftedExp(eTensor, conceptBlock(ta, dim, start, end), tensor(inPrecision(Float64Array.of(-shift), precision), [1]));
+      for (let x = 0; x < u; x++) z[x]! += part.z[x]!;
+      const keep = cached + part.s.length * bytes <= options.cacheBytes!;
+      cache.push(keep ? part.s : undefined);
+      if (keep) cached += part.s.length * bytes;
+    } else {
+      const part = await logSumExp(eTensor, conceptBlock(ta, dim, start, end));
+      for (let x = 0; x < u; x++) {
+        const p = lse[x]!;
+        const q = part[x]!;
+        const m = Math.max(p, q);
+        lse[x] = m === Number.NEGATIVE_INFINITY ? m : m + Math.log(Math.exp(p - m) + Math.exp(q - m));
+      }
     }
     options.onBlock?.(end - start);
   }
+  if (caching) for (let x = 0; x < u; x++) lse[x] = shift + Math.log(z[x]!);
   const negLse = tensor(inPrecision(lse.map((v) => -v), precision), [u, 1]);
 
   // Pass 2: log p(t|E_k), log p(t) over each layer's neurons, the score.
@@ -200,7 +222,15 @@ async function wpmi(
   for (let start = 0; start < c; start += b) {
     const end = Math.min(c, start + b);
     const w = end - start;
-    const s = await softmaxRows(eTensor, conceptBlock(ta, dim, start, end), negLse);
+    let s = cache[start / b];
+    if (s) {
+      // The kept terms over their image's normaliser: softmax(a·P) for this block.
+      cache[start / b] = undefined;
+      for (let x = 0; x < u; x++) {
+        const inv = 1 / z[x]!;
+        for (let q = x * w; q < (x + 1) * w; q++) s[q]! *= inv;
+      }
+    } else s = await softmaxRows(eTensor, conceptBlock(ta, dim, start, end), negLse);
     logProbGivenNeuron(plan, s, w, given, scratch);
     let first = 0;
     for (const layer of layers) {

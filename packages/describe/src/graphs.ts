@@ -35,6 +35,17 @@ const GRAPHS = {
       input: projectionInputs(el),
       output: [valueInfo('L', el, ['n'])],
     }),
+  shiftedExp: (el: number) =>
+    encodeModel({
+      name: 'describe_shifted_exp',
+      node: [
+        { opType: 'Gemm', input: ['E', 'T', 'negShift'], output: ['Y'], attribute: [intAttribute('transB', 1)] },
+        { opType: 'Exp', input: ['Y'], output: ['S'] },
+        { opType: 'ReduceSum', input: ['S', 'axis'], output: ['Z'], attribute: [intAttribute('keepdims', 0)] },
+      ],
+      input: [...projectionInputs(el), valueInfo('negShift', el, [1]), valueInfo('axis', ElemType.int64, [1])],
+      output: [valueInfo('S', el, ['n', 'b']), valueInfo('Z', el, ['n'])],
+    }),
   softmaxRows: (el: number) =>
     encodeModel({
       name: 'describe_softmax',
@@ -90,10 +101,25 @@ export function inPrecision(values: Floats, precision: Precision): Floats {
   return precision === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
 }
 
-async function run(name: GraphName, feeds: Record<string, ort.Tensor>, output: string): Promise<Floats> {
+async function runAll(name: GraphName, feeds: Record<string, ort.Tensor>): Promise<Record<string, Floats>> {
   const precision = feeds.E!.type as Precision;
   const result = await (await session(name, precision)).run(feeds);
-  return result[output]!.data as Floats;
+  return Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.data as Floats]));
+}
+
+async function run(name: GraphName, feeds: Record<string, ort.Tensor>, output: string): Promise<Floats> {
+  return (await runAll(name, feeds))[output]!;
+}
+
+const axisOne = new ort.Tensor('int64', BigInt64Array.of(1n), [1]);
+
+/**
+ * exp(E·Tᵀ − shift) and its row sums: softmax(a·P)'s terms before the normaliser is known,
+ * kept by `--cache-mb` so the second pass need not recompute them. `negShift` is −shift [1].
+ */
+export async function shiftedExp(e: ort.Tensor, t: ort.Tensor, negShift: ort.Tensor): Promise<{ s: Floats; z: Floats }> {
+  const out = await runAll('shiftedExp', { E: e, T: t, negShift, axis: axisOne });
+  return { s: out.S!, z: out.Z! };
 }
 
 /** logsumexp over the block's concepts of E·Tᵀ, per image (n); T carries the factor a. */
