@@ -1,4 +1,4 @@
-import { ArrowWriter, CliError, PRESETS, UsageError, expectKind, openArrow, parseExecutionProvider, primitiveValues, readAllBatches, runTool, stringValues, type CommonArgs } from '@cnnpipe/core';
+import { ArrowWriter, CliError, PRESETS, RESIZE_KERNELS, UsageError, expectKind, openArrow, parseExecutionProvider, primitiveValues, readAllBatches, runTool, stringValues, type CommonArgs } from '@cnnpipe/core';
 import type { Vector } from 'apache-arrow';
 import { dissectWhole, mergeParts, quantilesPart, tallyPart, writeOutcome, type ModelArgs } from './run.js';
 import { summarize } from './summary.js';
@@ -19,6 +19,7 @@ interface DissectArgs extends CommonArgs {
   resize?: number;
   mean?: string;
   std?: string;
+  resizeKernel: string;
   recompute: boolean;
   tallyCsv?: string;
   montage?: string;
@@ -52,6 +53,7 @@ function modelArgs(args: DissectArgs, sub: string): ModelArgs {
     resize: args.resize,
     mean: args.mean,
     std: args.std,
+    resizeKernel: args.resizeKernel,
   };
 }
 
@@ -137,6 +139,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('resize', { type: 'number', describe: 'Resize the shorter side to this, then centre-crop --size (default: no crop, as masks cover the whole image)' })
           .option('mean', { type: 'string', describe: 'Per-channel mean, e.g. 0.485,0.456,0.406' })
           .option('std', { type: 'string', describe: 'Per-channel std, e.g. 0.229,0.224,0.225' })
+          .option('resize-kernel', { type: 'string', choices: [...RESIZE_KERNELS], default: 'pil', describe: "Resampler of the resize, as extract's: pil (torchvision's) or libvips (sharp's)" })
           .option('batch', { type: 'number', default: 32, describe: 'Images per inference batch' })
           .option('ep', { type: 'string', default: 'cpu', describe: 'Execution provider: cpu, webgpu or cuda (falls back to cpu with a message)' })
           .option('shard', { type: 'string', describe: 'quantiles and tally: only images i with i % N == I of the index, for --shard I/N' }),

@@ -44,6 +44,7 @@ export interface ModelArgs {
   resize?: number;
   mean?: string;
   std?: string;
+  resizeKernel?: string;
 }
 
 interface Setup {
