@@ -90,6 +90,48 @@ export function bilinearCoefficients(inSize: number, outSize: number, first: num
   return { start, taps, weights, ksize };
 }
 
+/**
+ * The horizontal pass (PIL's _ImagingResampleHorizontal_8bpc) over `rows` input rows from
+ * `rowFirst`, into `out` (rows x count x bands); one and three bands unrolled.
+ */
+function horizontalPass(data: Uint8Array, width: number, bands: number, rowFirst: number, rows: number, coefficients: Coefficients, out: Uint8Array): void {
+  const { start, taps, weights, ksize } = coefficients;
+  const count = start.length;
+  for (let y = 0; y < rows; y++) {
+    const inRow = (y + rowFirst) * width * bands;
+    let o = y * count * bands;
+    for (let x = 0; x < count; x++) {
+      const n = taps[x]!;
+      const k = x * ksize;
+      let p = inRow + start[x]! * bands;
+      if (bands === 3) {
+        let r = HALF;
+        let g = HALF;
+        let b = HALF;
+        for (let t = 0; t < n; t++, p += 3) {
+          const w = weights[k + t]!;
+          r += data[p]! * w;
+          g += data[p + 1]! * w;
+          b += data[p + 2]! * w;
+        }
+        out[o++] = clip8(r);
+        out[o++] = clip8(g);
+        out[o++] = clip8(b);
+      } else if (bands === 1) {
+        let v = HALF;
+        for (let t = 0; t < n; t++) v += data[p + t]! * weights[k + t]!;
+        out[o++] = clip8(v);
+      } else {
+        for (let c = 0; c < bands; c++) {
+          let v = HALF;
+          for (let t = 0; t < n; t++) v += data[p + t * bands + c]! * weights[k + t]!;
+          out[o++] = clip8(v);
+        }
+      }
+    }
+  }
+}
+
 /** PIL's clip8: the fixed-point sum back to a byte. */
 function clip8(sum: number): number {
   const v = sum >> PRECISION_BITS;
@@ -101,13 +143,17 @@ function clip8(sum: number): number {
  * torchvision does it on a PIL image. Interleaved bytes in and out, any band count.
  */
 export function resizeCropPil(image: RawImage, resize: number, size: number): RawImage {
-  const { width, height, channels: bands, data } = image;
+  const { width, height, channels: bands } = image;
+  // A plain Uint8Array view: sharp hands out Buffers, pngjs' path Uint8Arrays; one map keeps the loops monomorphic.
+  const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.length);
   const [outW, outH] = resizedSize(width, height, resize);
   const left = centerCropOffset(outW, size);
   const top = centerCropOffset(outH, size);
   if (left < 0 || top < 0) throw new Error(`resized ${outW}x${outH} is smaller than the ${size}x${size} crop`);
   const needHorizontal = outW !== width;
   const needVertical = outH !== height;
+  // PIL copies an image resized to its own size; the crop of all of it is the image.
+  if (!needHorizontal && !needVertical && width === size && height === size) return image;
 
   // The input rows the cropped output rows read (all of them when only cropping).
   const vertical = needVertical ? bilinearCoefficients(height, outH, top, size) : undefined;
@@ -116,47 +162,36 @@ export function resizeCropPil(image: RawImage, resize: number, size: number): Ra
 
   // Horizontal pass over those rows, cropped columns only: rows x size x bands bytes.
   const rows = rowEnd - rowFirst;
+  const stride = size * bands;
   let mid: Uint8Array;
   if (needHorizontal) {
-    const { start, taps, weights, ksize } = bilinearCoefficients(width, outW, left, size);
-    mid = new Uint8Array(rows * size * bands);
-    for (let y = 0; y < rows; y++) {
-      const inRow = (y + rowFirst) * width * bands;
-      const outRow = y * size * bands;
-      for (let x = 0; x < size; x++) {
-        const from = inRow + start[x]! * bands;
-        const n = taps[x]!;
-        const kBase = x * ksize;
-        for (let b = 0; b < bands; b++) {
-          let sum = HALF;
-          for (let t = 0; t < n; t++) sum += data[from + t * bands + b]! * weights[kBase + t]!;
-          mid[outRow + x * bands + b] = clip8(sum);
-        }
-      }
-    }
+    mid = new Uint8Array(rows * stride);
+    horizontalPass(data, width, bands, rowFirst, rows, bilinearCoefficients(width, outW, left, size), mid);
   } else {
-    mid = new Uint8Array(rows * size * bands);
+    mid = new Uint8Array(rows * stride);
     for (let y = 0; y < rows; y++) {
       const from = ((y + rowFirst) * width + left) * bands;
-      mid.set(data.subarray(from, from + size * bands), y * size * bands);
+      mid.set(data.subarray(from, from + stride), y * stride);
     }
   }
   if (!vertical) return { data: mid, width: size, height: size, channels: bands };
 
-  // Vertical pass: output row y reads mid rows start[y] - rowFirst ...
+  // Vertical pass: per output row, the weighted sum of whole mid rows (a streaming
+  // multiply-add over `stride` bytes per tap, which V8 keeps in a tight loop).
   const { start, taps, weights, ksize } = vertical;
-  const out = new Uint8Array(size * size * bands);
-  const stride = size * bands;
+  const out = new Uint8Array(size * stride);
+  const acc = new Int32Array(stride);
   for (let y = 0; y < size; y++) {
-    const from = (start[y]! - rowFirst) * stride;
+    acc.fill(HALF);
+    const first = (start[y]! - rowFirst) * stride;
     const n = taps[y]!;
-    const kBase = y * ksize;
-    const outRow = y * stride;
-    for (let i = 0; i < stride; i++) {
-      let sum = HALF;
-      for (let t = 0; t < n; t++) sum += mid[from + t * stride + i]! * weights[kBase + t]!;
-      out[outRow + i] = clip8(sum);
+    for (let t = 0; t < n; t++) {
+      const w = weights[y * ksize + t]!;
+      const row = first + t * stride;
+      for (let i = 0; i < stride; i++) acc[i] += mid[row + i]! * w;
     }
+    const outRow = y * stride;
+    for (let i = 0; i < stride; i++) out[outRow + i] = clip8(acc[i]!);
   }
   return { data: out, width: size, height: size, channels: bands };
 }

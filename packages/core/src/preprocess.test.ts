@@ -104,6 +104,13 @@ describe.skipIf(!hasTorchvision)('preprocessing equals torchvision on PIL images
       for (const path of [...photos, ...demo, ...rgb112, square]) cases.push({ path, pp });
     }
     cases.push({ path: rgb112[0]!, pp: resolvePreprocess(channels, { preset: 'imagenet', size: 100, resize: 112 }) });
+    // Noise at odd shapes (extreme aspect, off-by-one, odd crop offsets) for the kernel's edges.
+    for (const [w, h, resize, size] of [[1000, 37, 40, 30], [513, 999, 342, 299], [257, 256, 256, 224], [300, 301, 256, 224], [225, 225, 256, 224]] as const) {
+      const noise = join(dir, `noise-${w}x${h}.png`);
+      const bytes = Buffer.from(Array.from({ length: w * h * 3 }, (_, i) => (i * 2654435761) >>> 24));
+      await sharp(bytes, { raw: { width: w, height: h, channels: 3 } }).png().toFile(noise);
+      cases.push({ path: noise, pp: resolvePreprocess(channels, { preset: 'imagenet', size, resize }) });
+    }
     const want = torchvision(cases);
     let worstByte = 0;
     let worstValue = 0;
