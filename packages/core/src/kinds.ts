@@ -120,6 +120,17 @@ export const KINDS: Record<string, KindSpec> = {
     ],
     extra: '`curve` List<float32> with dream --curve',
   },
+  'dissect-quantiles': {
+    columns: [c('layer', 'utf8'), c('unit', 'int32'), c('values', 'List<float32>')],
+    extra: "a shard's top activations per unit (dissect quantiles)",
+  },
+  'dissect-tally': {
+    columns: [c('layer', 'utf8'), c('unit', 'int32'), c('threshold', 'float64'), c('inter', 'FixedSizeList<float64>'), c('act', 'FixedSizeList<float64>')],
+    extra: "a shard's dissection sums (dissect tally); label totals in the cnnpipe.dissect metadata",
+  },
+  'dissect-summary': {
+    columns: [c('layer', 'utf8'), c('category', 'utf8'), c('unique', 'int32'), c('detectors', 'int32')],
+  },
 };
 
 export type KindName = keyof typeof KINDS;
