@@ -169,11 +169,31 @@ describe('compare: bad input', () => {
     await fails([f('vgg.arrows'), f('resnet-rev.arrows')], 1, /hold the same images in a different order \(row 0: /);
   });
 
+  it("NaN/Inf in a compared layer: core's one line, or --skip-nonfinite leaves that image out of both sides", async () => {
+    const spoiled: Acts = { ...vgg, layers: new Map([...vgg.layers].map(([k, l]) => [k, { values: Float64Array.from(l.values), width: l.width }])) };
+    (spoiled.layers.get('block2')!.values as Float64Array)[5 * 32 + 3] = Number.NaN;
+    writeFileSync(f('vgg-nan.arrows'), subset(spoiled, all()));
+    await fails([f('vgg-nan.arrows'), f('resnet.arrows')], 1, new RegExp(`vgg-nan.arrows: column 'block2' has 1 NaN/Inf value \\(first at row 6, image ${vgg.images[5]}\\)`));
+    const res = await runBin('compare', [f('vgg-nan.arrows'), f('resnet.arrows'), '--skip-nonfinite', '-o', f('skip.arrows')]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/dropped 1 images with NaN\/Inf values/);
+    const rest = all().filter((i) => i !== 5);
+    writeFileSync(f('vgg-rest.arrows'), subset(vgg, rest));
+    writeFileSync(f('resnet-rest.arrows'), subset(resnet, rest));
+    await ok([f('vgg-rest.arrows'), f('resnet-rest.arrows'), '-o', f('rest.arrows')]);
+    const skipped = values(f('skip.arrows'));
+    expect(new Set(skipped.n)).toEqual(new Set([59]));
+    expect(maxDiff(skipped.value, values(f('rest.arrows')).value)).toBeLessThan(1e-13);
+  });
+
   it('wrong kinds, unknown layers, and flags of the other method', async () => {
     await fails([f('cka-false.arrows'), f('vgg.arrows')], 1, "wrong table kind (expected 'activations', got 'layer-similarity')");
     await fails([f('vgg.arrows'), f('resnet.arrows'), '--layer-b', 'layer9'], 1, `${f('resnet.arrows')}: no column 'layer9' (given by --layer-b; layer columns are: layer1, layer3, pool)`);
     await fails([f('vgg.arrows'), f('resnet.arrows'), '--method', 'rsa', '--partial'], 2, '--partial is for --method cka');
     await fails([f('vgg.arrows')], 2, 'expected two activations tables A B, got 1');
+    writeFileSync(f('vgg-3.arrows'), subset(vgg, [0, 1, 2]));
+    writeFileSync(f('resnet-3.arrows'), subset(resnet, [0, 1, 2]));
+    await fails([f('vgg-3.arrows'), f('resnet-3.arrows'), '--debiased'], 1, `${f('vgg-3.arrows')} and ${f('resnet-3.arrows')}: 3 image(s) (expected at least 4 for debiased CKA)`);
     await fails(['-', '-'], 2, "stdin ('-') can be read only once");
   });
 

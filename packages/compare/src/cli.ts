@@ -10,6 +10,7 @@ import {
   type ArrowInput,
   type CommonArgs,
   type Metadata,
+  type NonFiniteGuard,
   type NumericArray,
   type ToolContext,
 } from '@cnnpipe/core';
@@ -51,7 +52,9 @@ function warnNaN(values: Float64Array, layout: CkaLayout, ctx: ToolContext, why:
   ctx.warn(`${count} layer pair(s) have no value (NaN), first ${a} against ${b}: ${why}`);
 }
 
-async function writeCka(gram: Awaited<ReturnType<CkaAccumulator['finish']>>, layout: CkaLayout, args: CompareArgs, metadata: Metadata, ctx: ToolContext, note?: string): Promise<void> {
+async function writeCka(gram: Awaited<ReturnType<CkaAccumulator['finish']>>, layout: CkaLayout, args: CompareArgs, metadata: Metadata, ctx: ToolContext, source: string, note?: string): Promise<void> {
+  const least = args.debiased ? 4 : 2;
+  if (gram.n < least) throw new CliError(`${source}: ${gram.n} image(s) (expected at least ${least} for ${args.debiased ? 'debiased ' : ''}CKA)`);
   const values = ckaFromGram(gram, layout, { debiased: args.debiased });
   warnNaN(values, layout, ctx, 'a layer without variance over the images');
   const method = args.debiased ? 'cka-debiased' : 'cka';
@@ -59,11 +62,16 @@ async function writeCka(gram: Awaited<ReturnType<CkaAccumulator['finish']>>, lay
   await write(similarityBatch(layout, values, method, gram.n, metadata), args.output);
 }
 
+const guards = (a: ArrowInput, b: ArrowInput, ctx: ToolContext): [NonFiniteGuard, NonFiniteGuard] => [
+  ctx.nonFinite(a.name, 'images'),
+  ctx.nonFinite(b.name, 'images'),
+];
+
 async function compareCka(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args: CompareArgs, ctx: ToolContext): Promise<void> {
   const blockRows = blockRowsFor(layout);
   const acc = new CkaAccumulator(layout, blockRows);
   const progress = ctx.progress('images', undefined, 'images');
-  for await (const block of joinByImage(a, layout.a, b, layout.b)) {
+  for await (const block of joinByImage(a, layout.a, b, layout.b, guards(a, b, ctx))) {
     await acc.add(block);
     progress.tick(block.rows);
   }
@@ -76,7 +84,7 @@ async function compareCka(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args:
     await write(partialBatch(gram, layout, metadata), args.output);
     return;
   }
-  await writeCka(gram, layout, args, metadata, ctx, held);
+  await writeCka(gram, layout, args, metadata, ctx, `${a.name} and ${b.name}`, held);
 }
 
 /** Appends blocks of one layer's rows and joins them at the end. */
@@ -105,7 +113,7 @@ async function compareRsa(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args:
   const rowsA = layout.a.layers.map(() => new Rows());
   const rowsB = layout.b.layers.map(() => new Rows());
   let n = 0;
-  for await (const block of joinByImage(a, layout.a, b, layout.b)) {
+  for await (const block of joinByImage(a, layout.a, b, layout.b, guards(a, b, ctx))) {
     n += block.rows;
     if (n > args.maxImages) {
       throw new CliError(
@@ -162,13 +170,14 @@ async function merge(args: CompareArgs, ctx: ToolContext): Promise<void> {
   const { gram, layout, schema } = await mergePartials(inputs);
   const metadata = passMetadata(schema, { 'cnnpipe.compare_layout': null, 'cnnpipe.method': null, 'cnnpipe.rows': null });
   metadata.delete(META.kind);
-  await writeCka(gram, layout, args, metadata, ctx);
+  await writeCka(gram, layout, args, metadata, ctx, files.join(' + '));
 }
 
 export function main(argv?: string[]): Promise<void> {
   return runTool<CompareArgs>(
     {
       name: 'compare',
+      readsNumbers: true,
       usage: 'A.arrows B.arrows | merge PART...',
       description:
         'Layer-by-layer similarity of two networks over the same images (activations tables joined by image; give the ' +

@@ -1,4 +1,4 @@
-import { CliError, fixedSizeListValues, stringValues, type ArrowInput, type NumericArray } from '@cnnpipe/core';
+import { CliError, NonFiniteGuard, fixedSizeListValues, stringValues, type ArrowInput, type NumericArray } from '@cnnpipe/core';
 import type { RecordBatch } from 'apache-arrow';
 import type { SideLayout } from './layers.js';
 
@@ -15,11 +15,14 @@ class Cursor {
   private values: NumericArray[] = [];
   private pos = 0;
   private readonly it: AsyncGenerator<RecordBatch>;
+  /** Rows of the current batch holding NaN/Inf in a compared layer (core's policy). */
+  private bad: Set<number> | null = null;
   row = 0;
 
   constructor(
     readonly input: ArrowInput,
     readonly side: SideLayout,
+    readonly guard: NonFiniteGuard,
   ) {
     this.it = input.batches();
   }
@@ -30,6 +33,8 @@ class Cursor {
       const next = await this.it.next();
       if (next.done) return 0;
       const batch = next.value;
+      const bad = this.guard.scanBatch(batch, this.row, this.side.layers.map((l) => l.name));
+      this.bad = bad ? new Set(bad) : null;
       this.images = stringValues(batch.getChild('image')!);
       this.values = this.side.layers.map((l) => fixedSizeListValues(batch.getChild(l.name)!).values);
       this.pos = 0;
@@ -37,15 +42,24 @@ class Cursor {
     return this.images.length - this.pos;
   }
 
+  /** Whether the row `offset` rows ahead holds NaN/Inf. */
+  spoiled(offset: number): boolean {
+    return this.bad !== null && this.bad.has(this.pos + offset);
+  }
+
   image(offset: number): string | null {
     return this.images[this.pos + offset]!;
   }
 
-  take(count: number): NumericArray[] {
-    const out = this.side.layers.map((l, i) => this.values[i]!.subarray(this.pos * l.width, (this.pos + count) * l.width));
+  /** The layers' values of `count` rows starting `offset` rows ahead (views). */
+  view(offset: number, count: number): NumericArray[] {
+    const at = this.pos + offset;
+    return this.side.layers.map((l, i) => this.values[i]!.subarray(at * l.width, (at + count) * l.width));
+  }
+
+  advance(count: number): void {
     this.pos += count;
     this.row += count;
-    return out;
   }
 
   /** The image names from here to the end (only on the error path). */
@@ -83,19 +97,36 @@ async function mismatch(a: Cursor, b: Cursor): Promise<CliError> {
 
 /**
  * Streams two activations tables together, joined by image: blocks of rows whose images
- * agree, in lockstep, so memory does not grow with the number of images.
+ * agree, in lockstep, so memory does not grow with the number of images. NaN/Inf in a
+ * compared layer follows core's policy through the guards: stop at the end (default), or
+ * with --skip-nonfinite leave that image out of both sides.
  */
-export async function* joinByImage(a: ArrowInput, la: SideLayout, b: ArrowInput, lb: SideLayout): AsyncGenerator<JoinedBlock> {
-  const ca = new Cursor(a, la);
-  const cb = new Cursor(b, lb);
+export async function* joinByImage(
+  a: ArrowInput,
+  la: SideLayout,
+  b: ArrowInput,
+  lb: SideLayout,
+  guards: [NonFiniteGuard, NonFiniteGuard] = [new NonFiniteGuard(a.name, false), new NonFiniteGuard(b.name, false)],
+): AsyncGenerator<JoinedBlock> {
+  const ca = new Cursor(a, la, guards[0]);
+  const cb = new Cursor(b, lb, guards[1]);
   for (;;) {
     const [na, nb] = await Promise.all([ca.available(), cb.available()]);
-    if (na === 0 && nb === 0) return;
+    if (na === 0 && nb === 0) break;
     if (na === 0 || nb === 0) throw await mismatch(ca, cb);
     const k = Math.min(na, nb);
     let m = 0;
     while (m < k && ca.image(m) === cb.image(m)) m++;
-    if (m > 0) yield { rows: m, a: ca.take(m), b: cb.take(m) };
+    // The runs of rows without NaN/Inf on either side.
+    let start = 0;
+    for (let r = 0; r <= m; r++) {
+      if (r < m && !ca.spoiled(r) && !cb.spoiled(r)) continue;
+      if (r > start) yield { rows: r - start, a: ca.view(start, r - start), b: cb.view(start, r - start) };
+      start = r + 1;
+    }
+    ca.advance(m);
+    cb.advance(m);
     if (m < k) throw await mismatch(ca, cb);
   }
+  for (const guard of guards) guard.finish();
 }
