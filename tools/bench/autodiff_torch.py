@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """PyTorch side of tools/bench/autodiff.js: torchvision ResNet18 (random weights, seed 0),
 exported to ONNX for the cnnpipe side, then the same step timed in PyTorch: forward, the
-mean of one layer4 channel per image, loss.backward() onto the input.
+mean of one layer4 channel per image, loss.backward() onto the input — as a notebook runs it
+(the weights' gradients computed too) and with the weights frozen (the input's gradient only).
 
     /usr/bin/python3 tools/bench/autodiff_torch.py OUT_DIR BATCH REPEAT THREADS [SIZE]
 (REPEAT 0: the reference gradient only; packages/autodiff's live ResNet18 test uses that.) Writes OUT_DIR/resnet18.onnx and OUT_DIR/grad.f32 (the input gradient of the first step) and
-prints one JSON line: {"seconds_per_step": ..., "channel": ...}.
+prints one JSON line: {"seconds_per_step" (frozen), "seconds_per_step_with_weight_grads", "channel"}.
 """
 import json
 import os
@@ -39,10 +40,21 @@ def step():
     return xg.grad
 
 
-step().numpy().astype("<f4").tofile(os.path.join(out, "grad.f32"))  # warm-up, and the reference gradient
-times = []
-for _ in range(repeat):
-    start = time.perf_counter()
-    step()
-    times.append(time.perf_counter() - start)
-print(json.dumps({"seconds_per_step": float(np.median(times)) if times else None, "channel": CHANNEL}))
+def timed():
+    step()  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)) if times else None
+
+
+step().numpy().astype("<f4").tofile(os.path.join(out, "grad.f32"))  # the reference gradient
+# As a notebook runs it (weights' gradients accumulate too), then with the weights frozen
+# (requires_grad False: only the input's gradient, the work cnnpipe's graph does).
+default = timed()
+for p in model.parameters():
+    p.requires_grad_(False)
+frozen = timed()
+print(json.dumps({"seconds_per_step": frozen, "seconds_per_step_with_weight_grads": default, "channel": CHANNEL}))
