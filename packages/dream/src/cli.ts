@@ -46,6 +46,7 @@ interface DreamArgs extends CommonArgs {
   png?: string;
   curve: boolean;
   ep: string;
+  threads?: number;
   preset?: string;
   inputSize?: number;
   resize?: number;
@@ -152,6 +153,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('png', { type: 'string', describe: 'Also write one PNG per row into this folder (LAYER-NEURON[-I].png)' })
           .option('curve', { type: 'boolean', default: false, describe: 'Add a `curve` column: the objective at every step' })
           .option('ep', { type: 'string', default: 'cpu', describe: 'Execution provider: cpu, webgpu or cuda (falls back to cpu with a message)' })
+          .option('threads', { type: 'number', describe: 'onnxruntime intra-op threads (default: one per core)' })
           .option('preset', { type: 'string', choices: Object.keys(PRESETS), describe: "Preprocessing preset, as extract's (default: gray for 1-channel models, imagenet for 3)" })
           .option('input-size', { type: 'number', describe: "The network's input side (extract's --size; default: the model's, else the preset's)" })
           .option('resize', { type: 'number', describe: "extract's --resize: the image is resized to this, then centre-cropped to the input size" })
@@ -181,6 +183,7 @@ export function main(argv?: string[]): Promise<void> {
           ep,
           meanSquare: args.objective === 'deepdream' && !args.diversity,
           onFallback: (m) => ctx.warn(m),
+          ...(args.threads ? { intraOpThreads: args.threads } : {}),
         });
         const layerChannels = engine.tapShape[0] ?? 1;
         const jobs = plan(args, layerChannels);

@@ -1,8 +1,8 @@
 // The network side of dream: @cnnpipe/autodiff's gradient graph of the model up to the tap,
 // run by onnxruntime (forward and backward in one session). Only the input side of the
 // chain rule is here; the parameterisation and transforms stay in JavaScript.
-import { gradientGraph, type GradientModel } from '@cnnpipe/autodiff';
-import { createSession, ort, type ExecutionProvider } from '@cnnpipe/core';
+import { createGradientSession, gradientGraph, type GradientModel } from '@cnnpipe/autodiff';
+import { ort, type ExecutionProvider } from '@cnnpipe/core';
 import type { LoadedModel } from '@cnnpipe/extract';
 import type { GradientEngine } from './render.js';
 
@@ -43,7 +43,7 @@ export class OnnxEngine implements GradientEngine {
   static async create(model: LoadedModel, tap: string, options: EngineOptions): Promise<OnnxEngine> {
     const open = async (objective: 'seed' | 'mean-square'): Promise<Graph> => {
       const graph = await gradientGraph(model, [tap], { size: options.size, objectives: [objective] });
-      const { session, ep } = await createSession(graph.bytes, {
+      const { session, ep } = await createGradientSession(graph, {
         ep: options.ep,
         ...(options.onFallback ? { onFallback: options.onFallback } : {}),
         ...(options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {}),

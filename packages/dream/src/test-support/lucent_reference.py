@@ -38,29 +38,26 @@ def numpy_param(spectrum, shape):
     return 1.0 / (1.0 + np.exp(-image))
 
 
-def torch_chain(job):
+def translate(t, dx, dy):
+    """kornia translate by whole pixels: out[y, x] = in[y - dy, x - dx], zeros outside."""
+    import torch.nn.functional as F
+
+    hh, ww = t.shape[2:]
+    padded = F.pad(t, [dx, 0, dy, 0])
+    return padded[:, :, :hh, :ww]
+
+
+_grids = {}
+
+
+def rotate(t, degrees):
+    """kornia get_rotation_matrix2d + warp_affine (bilinear, zeros, align_corners=True)."""
     import torch
     import torch.nn.functional as F
 
-    b, c, h, w = job["shape"]
-    spectrum = torch.tensor(np.asarray(job["spectrum"], dtype=np.float32).reshape(b, c, h, w // 2 + 1, 2), requires_grad=True)
-    freqs = rfft2d_freqs(h, w)
-    scale = torch.tensor(1.0 / np.maximum(freqs, 1.0 / max(w, h))).float()[None, None, ..., None]
-    image = torch.fft.irfftn(torch.view_as_complex(scale * spectrum), s=(h, w), norm="ortho") / 4.0
-    if c == 3:
-        image = torch.matmul(image.permute(0, 2, 3, 1), torch.tensor(COLOR_NORMALIZED.T)).permute(0, 3, 1, 2)
-    image = torch.sigmoid(image)
-    x = image
-
-    def translate(t, dx, dy):
-        # kornia translate by whole pixels: out[y, x] = in[y - dy, x - dx], zeros outside.
-        hh, ww = t.shape[2:]
-        padded = F.pad(t, [dx, 0, dy, 0])
-        return padded[:, :, :hh, :ww]
-
-    def rotate(t, degrees):
-        # kornia get_rotation_matrix2d + warp_affine (bilinear, zeros, align_corners=True).
-        hh, ww = t.shape[2:]
+    hh, ww = t.shape[2:]
+    key = (degrees, hh, ww, t.shape[0])
+    if key not in _grids:
         a = np.deg2rad(degrees)
         cx, cy = (ww - 1) / 2, (hh - 1) / 2
         m = np.array([[np.cos(a), np.sin(a), (1 - np.cos(a)) * cx - np.sin(a) * cy],
@@ -70,30 +67,63 @@ def torch_chain(job):
         sx = inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]
         sy = inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]
         grid = np.stack([2 * sx / (ww - 1) - 1, 2 * sy / (hh - 1) - 1], axis=-1)[None].repeat(t.shape[0], 0)
-        return F.grid_sample(t, torch.tensor(grid).float(), mode="bilinear", padding_mode="zeros", align_corners=True)
+        _grids[key] = torch.tensor(grid).float()
+    return F.grid_sample(t, _grids[key], mode="bilinear", padding_mode="zeros", align_corners=True)
 
-    d = job.get("draws")
-    if d is not None:
-        x = F.pad(x, [12] * 4, mode="constant", value=0.5)
-        x = translate(x, *d["jitter1"])
-        shp = x.shape[2:]
-        scale_shape = [int(np.ceil(d["scale"] * s)) for s in shp]
-        pad_x = max(0, int(np.ceil((shp[1] - scale_shape[1]) / 2)))
-        pad_y = max(0, int(np.ceil((shp[0] - scale_shape[0]) / 2)))
-        x = F.pad(F.interpolate(x, size=scale_shape, mode="bilinear", align_corners=True), [pad_y, pad_x] * 2)
-        x = rotate(x, d["angle"])
-        x = translate(x, *d["jitter2"])
-    r, s = job["resize"], job["size"]
-    if x.shape[2] != r:
-        if r >= x.shape[2]:
-            x = F.interpolate(x, size=(r, r), mode="bilinear", align_corners=True)
+
+def standard_transforms(x, d):
+    """lucent transform.standard_transforms with the step's draws d (jitter1, scale, angle, jitter2)."""
+    import torch.nn.functional as F
+
+    x = F.pad(x, [12] * 4, mode="constant", value=0.5)
+    x = translate(x, *d["jitter1"])
+    shp = x.shape[2:]
+    scale_shape = [int(np.ceil(d["scale"] * s)) for s in shp]
+    pad_x = max(0, int(np.ceil((shp[1] - scale_shape[1]) / 2)))
+    pad_y = max(0, int(np.ceil((shp[0] - scale_shape[0]) / 2)))
+    x = F.pad(F.interpolate(x, size=scale_shape, mode="bilinear", align_corners=True), [pad_y, pad_x] * 2)
+    x = rotate(x, d["angle"])
+    return translate(x, *d["jitter2"])
+
+
+def fft_image(spectrum, shape):
+    """lucent param.fft_image + to_valid_rgb on a (B, C, H, W//2+1, 2) tensor."""
+    import torch
+
+    b, c, h, w = shape
+    freqs = rfft2d_freqs(h, w)
+    scale = torch.tensor(1.0 / np.maximum(freqs, 1.0 / max(w, h))).float()[None, None, ..., None]
+    image = torch.fft.irfftn(torch.view_as_complex(scale * spectrum), s=(h, w), norm="ortho") / 4.0
+    if c == 3:
+        image = torch.matmul(image.permute(0, 2, 3, 1), torch.tensor(COLOR_NORMALIZED.T)).permute(0, 3, 1, 2)
+    return torch.sigmoid(image)
+
+
+def to_network(x, resize, size, mean, std):
+    """Resize to the network (bilinear align_corners up, antialiased down), centre crop, normalise."""
+    import torch
+    import torch.nn.functional as F
+
+    if x.shape[2] != resize:
+        if resize >= x.shape[2]:
+            x = F.interpolate(x, size=(resize, resize), mode="bilinear", align_corners=True)
         else:
-            x = F.interpolate(x, size=(r, r), mode="bilinear", align_corners=False, antialias=True)
-    lo = (r - s) // 2
-    x = x[:, :, lo:lo + s, lo:lo + s]
-    mean = torch.tensor(job["mean"]).float()[None, :, None, None]
-    std = torch.tensor(job["std"]).float()[None, :, None, None]
-    x = (x - mean) / std
+            x = F.interpolate(x, size=(resize, resize), mode="bilinear", align_corners=False, antialias=True)
+    lo = (resize - size) // 2
+    x = x[:, :, lo:lo + size, lo:lo + size]
+    return (x - torch.tensor(mean).float()[None, :, None, None]) / torch.tensor(std).float()[None, :, None, None]
+
+
+def torch_chain(job):
+    import torch
+
+    b, c, h, w = job["shape"]
+    spectrum = torch.tensor(np.asarray(job["spectrum"], dtype=np.float32).reshape(b, c, h, w // 2 + 1, 2), requires_grad=True)
+    image = fft_image(spectrum, job["shape"])
+    x = image
+    if job.get("draws") is not None:
+        x = standard_transforms(x, job["draws"])
+    x = to_network(x, job["resize"], job["size"], job["mean"], job["std"])
     g = torch.tensor(np.asarray(job["grad_out"], dtype=np.float32).reshape(x.shape))
     (x * g).sum().backward()
     return {
