@@ -133,6 +133,16 @@ describe('linear CKA from streamed statistics', () => {
     }
   });
 
+  it('debiased: near 0 for independent layers at small n, where the biased estimate is far from it', async () => {
+    const n = 24;
+    const x = [layer(21, n, 60)];
+    const y = [layer(22, n, 60)];
+    const biased = (await ckaOf(x, y, n))[0]!;
+    const debiased = (await ckaOf(x, y, n, true))[0]!;
+    expect(biased).toBeGreaterThan(0.4);
+    expect(Math.abs(debiased)).toBeLessThan(0.1);
+  });
+
   it('says how many images it needs', async () => {
     const g = await gramOf(A, B, 0, 3);
     expect(() => ckaFromGram(g, layoutOf(A, B), { debiased: true })).toThrow('3 images (expected at least 4 for debiased CKA)');

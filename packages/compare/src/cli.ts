@@ -14,6 +14,7 @@ import {
   type NumericArray,
   type ToolContext,
 } from '@cnnpipe/core';
+import { totalmem } from 'node:os';
 import type { RecordBatch } from 'apache-arrow';
 import { CkaAccumulator, blockRowsFor, ckaBytes, ckaFromGram, type CkaLayout } from './cka.js';
 import { joinByImage } from './join.js';
@@ -69,6 +70,14 @@ const guards = (a: ArrowInput, b: ArrowInput, ctx: ToolContext): [NonFiniteGuard
 
 async function compareCka(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args: CompareArgs, ctx: ToolContext): Promise<void> {
   const blockRows = blockRowsFor(layout);
+  const bytes = ckaBytes(layout, blockRows);
+  if (bytes > 0.8 * totalmem()) {
+    const width = layout.a.layers.concat(layout.b.layers).reduce((s, l) => s + l.width, 0);
+    throw new CliError(
+      `linear CKA over ${width} features would hold ${mb(bytes)} of statistics, more than 80% of this machine's memory ` +
+        `(expected fewer or narrower layers: pick them with --layer-a/--layer-b)`,
+    );
+  }
   const acc = new CkaAccumulator(layout, blockRows);
   const progress = ctx.progress('images', undefined, 'images');
   for await (const block of joinByImage(a, layout.a, b, layout.b, guards(a, b, ctx))) {
@@ -78,7 +87,7 @@ async function compareCka(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args:
   progress.finish();
   const gram = await acc.finish();
   const metadata = passMetadata(a.schema, { 'cnnpipe.a_source': a.name, 'cnnpipe.b_source': b.name });
-  const held = `statistics ${mb(ckaBytes(layout, blockRows))}, independent of the number of images`;
+  const held = `statistics ${mb(bytes)}, independent of the number of images`;
   if (args.partial) {
     ctx.info(`${gram.n} images: statistics for compare merge (${held})`);
     await write(partialBatch(gram, layout, metadata), args.output);
