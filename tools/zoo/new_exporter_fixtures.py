@@ -25,6 +25,8 @@ conventions of torch/onnx/_internal/exporter/_core.py (pytorch/pytorch at commit
 - ONNXProgram.save(..., external_data=True): weights in an external data file; here in a
   subfolder (`weights/model.onnx.data`), so resolving it relative to the model matters.
 - Without dynamic_shapes, torch.export fixes every dimension: the input is [1,3,H,W].
+- Ops traced into torchlib functions become calls of model-local functions in their own
+  opset domain (`model.functions[identifier] = ir_function`); tv-resnet's flatten is one.
 
 NodeProto.metadata_props is field 9 (ONNX IR 10); onnx 1.12's NodeProto predates it, so the
 entries are merged in as raw protobuf bytes (protobuf keeps and re-serialises unknown fields).
@@ -110,7 +112,7 @@ def _varint(n):
             return out + bytes([byte])
 
 
-def rewrite(source, target, model):
+def rewrite(source, target, model, local_function=False):
     """A TorchScript export rewritten to the new exporter's names, metadata, fixed batch and external weights."""
     proto = onnx.load(source)
     graph = proto.graph
@@ -152,6 +154,17 @@ def rewrite(source, target, model):
         if dims and dims[0].dim_param:
             dims[0].dim_value = 1  # torch.export without dynamic_shapes: every dimension fixed
     del graph.input[1:]  # no initializers as inputs (keep_initializers_as_inputs=False)
+    if local_function:
+        # Ops the exporter traces into torchlib functions stay calls of model-local functions
+        # (`model.functions[identifier] = ir_function` in _handle_call_function_node_with_lowering).
+        flatten = next(n for n in graph.node if n.op_type == "Flatten")
+        flatten.op_type, flatten.domain = "aten_flatten", "pkg.onnxscript.torch_lib"
+        axis = [a for a in flatten.attribute]
+        del flatten.attribute[:]
+        body = onnx.helper.make_node("Flatten", ["self"], ["result"], axis=axis[0].i if axis else 1)
+        proto.functions.append(onnx.helper.make_function("pkg.onnxscript.torch_lib", "aten_flatten", ["self"], ["result"], [body],
+                                                         [onnx.helper.make_opsetid("", 13)]))
+        proto.opset_import.append(onnx.helper.make_opsetid("pkg.onnxscript.torch_lib", 1))
     graph.name = "main_graph"
     proto.ir_version = 9
     proto.producer_name = "torch"
@@ -206,7 +219,7 @@ def main():
     for family, make in (("tv-resnet", parity_torchvision.resnet), ("tv-mobilenetv2", parity_torchvision.mobilenet_v2)):
         model, _ = make()
         target = os.path.join(OUT, "new-exporter", family, "model.onnx")
-        rewrite(os.path.join(OUT, f"{family}.onnx"), target, model)
+        rewrite(os.path.join(OUT, f"{family}.onnx"), target, model, local_function=family == "tv-resnet")
         print(family, "->", os.path.relpath(target, OUT), os.path.getsize(target), "bytes +",
               os.path.getsize(os.path.join(os.path.dirname(target), "weights", "model.onnx.data")), "bytes of weights")
     fixed_batch()

@@ -24,6 +24,8 @@ export declare namespace onnx {
   export type GraphProto = OnnxTypes.GraphProto;
   export type NodeProto = OnnxTypes.NodeProto;
   export type TensorProto = OnnxTypes.TensorProto;
+  export type IOperatorSetIdProto = OnnxTypes.IOperatorSetIdProto;
+  export type IFunctionProto = OnnxTypes.IFunctionProto;
 }
 
 /** ONNX AttributeProto.AttributeType values (onnx.proto), without loading protobuf. */
@@ -49,13 +51,26 @@ export function intAttribute(name: string, value: number): onnx.IAttributeProto 
   return { name, type: AttributeType.INT, i: value };
 }
 
-/** Serialises a one-graph model at opset 13 (ONNX IR 7), the level onnxruntime reads everywhere. */
-export function encodeModel(graph: onnx.IGraphProto, opset = 13): Uint8Array {
+/** What a rewritten user model keeps besides its graph: other domains' opsets, model-local functions, its IR version. */
+export interface ModelExtras {
+  opsetImport?: onnx.IOperatorSetIdProto[];
+  functions?: onnx.IFunctionProto[];
+  irVersion?: number;
+}
+
+/**
+ * Serialises a one-graph model at opset 13 (ONNX IR 7), the level onnxruntime reads
+ * everywhere; `extras` carry a user model's other opset domains and local functions (the new
+ * PyTorch exporter can write both).
+ */
+export function encodeModel(graph: onnx.IGraphProto, opset = 13, extras: ModelExtras = {}): Uint8Array {
+  const others = (extras.opsetImport ?? []).filter((o) => o.domain);
   const model = onnxClasses().ModelProto.create({
-    irVersion: 7,
+    irVersion: Math.max(7, extras.irVersion ?? 7),
     producerName: 'cnnpipe',
-    opsetImport: [{ domain: '', version: opset }],
+    opsetImport: [{ domain: '', version: opset }, ...others],
     graph,
+    ...(extras.functions && extras.functions.length > 0 ? { functions: extras.functions } : {}),
   });
   return onnxClasses().ModelProto.encode(model).finish();
 }

@@ -20,19 +20,29 @@ export const outputNames = {
 
 const FLAT_SPATIAL = 'cnnpipe_flat_spatial';
 
+/**
+ * A graph built from a user model serialised with what the model needs besides it: its
+ * default opset (at least 13), other opset domains and model-local functions, IR version.
+ */
+export function encodeLike(model: LoadedModel, graph: onnx.IGraphProto): Uint8Array {
+  const proto = model.proto;
+  return encodeModel(graph, Math.max(13, ...proto.opsetImport.filter((o) => !o.domain).map((o) => Number(o.version))), {
+    opsetImport: proto.opsetImport,
+    functions: proto.functions,
+    irVersion: Number(proto.irVersion ?? 7),
+  });
+}
+
 function withGraph(model: LoadedModel, nodes: onnx.INodeProto[], outputs: onnx.IValueInfoProto[], initializers: onnx.ITensorProto[] = []): Uint8Array {
   const graph = model.proto.graph as onnx.GraphProto;
-  return encodeModel(
-    {
-      name: graph.name,
-      node: [...graph.node, ...nodes],
-      input: graph.input,
-      output: outputs,
-      initializer: [...graph.initializer, ...initializers],
-      valueInfo: graph.valueInfo,
-    },
-    Math.max(13, ...model.proto.opsetImport.filter((o) => !o.domain).map((o) => Number(o.version))),
-  );
+  return encodeLike(model, {
+    name: graph.name,
+    node: [...graph.node, ...nodes],
+    input: graph.input,
+    output: outputs,
+    initializer: [...graph.initializer, ...initializers],
+    valueInfo: graph.valueInfo,
+  });
 }
 
 /** The model with one Shape output per tensor: run once on a dummy image to learn shapes. */
