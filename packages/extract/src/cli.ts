@@ -33,12 +33,15 @@ export function main(argv?: string[]): Promise<void> {
       description:
         'Runs images through an ONNX CNN and writes one row per image (the activations kind): per tapped ' +
         'layer the per-channel mean (or max) activation, with --argmax the flat index h*W+w of each ' +
-        "channel's maximum, with --logits the model's output. A layer NAME is a PyTorch module path as " +
-        'torch.onnx.export scopes node names (layer2, features.28) and taps that module\'s final output; an ' +
+        "channel's maximum, with --logits the model's output. A layer NAME is a PyTorch module path (layer2, " +
+        'features.28), from either exporter (TorchScript scopes in node names, or dynamo=True node metadata), and ' +
+        'taps that module\'s final output; an ' +
         'exact tensor name works too; --list-layers shows them all with their shapes. Pooling runs inside ' +
         'the graph, so full feature maps never reach JavaScript. INPUT: image files, folders in ImageFolder ' +
         'layout (class = sub-folder, sorted by name, unless --classes fixes the order), or @list.txt ' +
-        '(path[,class] per line). Receptive fields of the layers go into the cnnpipe.layers metadata.',
+        '(path[,class] per line). Preprocessing is torchvision\'s Resize + CenterCrop on PIL images, byte for byte. ' +
+        'External weights are read next to the model; a batch fixed at export is handled. Receptive fields of the layers go ' +
+        'into the cnnpipe.layers metadata.',
       epilogue:
         'Note: torch.onnx.export folds each BatchNorm into the Conv before it, so tapping such a Conv ' +
         '(layer1.0.conv1) gives its output after BatchNorm; a forward hook on the Conv would see it before. ' +
