@@ -178,6 +178,16 @@ describe('bad input', () => {
     await fails(['--probe', dir], /00117_color\.png: mask is 27x27 \(expected sw x sh = 28x28 from index\.csv\)/);
   });
 
+  it('a mask label that label.csv does not list', async () => {
+    const dir = copyProbe('unlisted-label');
+    const png = new PngJs.PNG({ width: 28, height: 28 });
+    png.data.fill(0);
+    png.data[(3 * 28 + 5) * 4] = 9; // label 9 + 256 * 0: between the colours (1..8) and the garments (10..)
+    for (let p = 3; p < png.data.length; p += 4) png.data[p] = 255;
+    writeFileSync(join(dir, 'images/fmnist/00050_object.png'), PngJs.PNG.sync.write(png));
+    await fails(['--probe', dir], /00050_object\.png: pixel \(5, 3\) has label 9, which label\.csv does not list/);
+  });
+
   it('an unknown category', async () => {
     await fails(['--probe', PROBE, '--categories', 'object,material'], /--categories material: no such category in .*fashion-probe\/category\.csv \(it lists color, object, part, scene, texture\)/);
   });

@@ -10,7 +10,7 @@ export interface Segmentation {
 }
 
 /** Decodes a Broden mask PNG (any bit depth or colour type pngjs reads) into labels R + 256 G. */
-export function decodeMask(bytes: Buffer, file: string, sh: number, sw: number, out: Int32Array, offset: number): void {
+export function decodeMask(bytes: Buffer, file: string, sh: number, sw: number, out: Int32Array, offset: number, labels: (string | null)[]): void {
   let png: PngJs.PNGWithMetadata;
   try {
     png = PngJs.PNG.sync.read(bytes);
@@ -21,11 +21,18 @@ export function decodeMask(bytes: Buffer, file: string, sh: number, sw: number, 
     throw new CliError(`${file}: mask is ${png.width}x${png.height} (expected sw x sh = ${sw}x${sh} from index.csv)`);
   }
   const rgba = png.data;
-  for (let p = 0, n = sh * sw; p < n; p++) out[offset + p] = rgba[p * 4]! + 256 * rgba[p * 4 + 1]!;
+  for (let p = 0, n = sh * sw; p < n; p++) {
+    const label = rgba[p * 4]! + 256 * rgba[p * 4 + 1]!;
+    // A label the tally has no row for would be counted under another unit's.
+    if (label > 0 && (label >= labels.length || labels[label] === null)) {
+      throw new CliError(`${file}: pixel (${p % sw}, ${Math.floor(p / sw)}) has label ${label}, which label.csv does not list`);
+    }
+    out[offset + p] = label;
+  }
 }
 
 /** Reads an image's mask files. */
-export async function loadSegmentation(image: ProbeImage): Promise<Segmentation> {
+export async function loadSegmentation(image: ProbeImage, labels: (string | null)[]): Promise<Segmentation> {
   const area = image.sh * image.sw;
   const planes = new Int32Array(image.masks.length * area);
   const files = await Promise.all(
@@ -35,6 +42,6 @@ export async function loadSegmentation(image: ProbeImage): Promise<Segmentation>
       }),
     ),
   );
-  files.forEach((bytes, i) => decodeMask(bytes, image.masks[i]!, image.sh, image.sw, planes, i * area));
+  files.forEach((bytes, i) => decodeMask(bytes, image.masks[i]!, image.sh, image.sw, planes, i * area, labels));
   return { planes, count: image.masks.length };
 }

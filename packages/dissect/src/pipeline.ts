@@ -62,7 +62,7 @@ export async function tallyPass(
   const segmentation = (i: number) => {
     let p = pending.get(i);
     if (!p) {
-      p = loadSegmentation(images[i]!);
+      p = loadSegmentation(images[i]!, probe.names);
       p.catch(() => undefined);
       pending.set(i, p);
     }
