@@ -201,7 +201,8 @@ function checkShards(parts: { file: string; info: RunInfo }[], same: (i: RunInfo
   }
 }
 
-const runKey = (i: RunInfo) => [i.model, i.probe, i.quantile, i.categories, i.totalImages, i.layers];
+// The probe by its size, not its path: shards may run on machines that mount it elsewhere.
+const runKey = (i: RunInfo) => [i.model, i.quantile, i.categories, i.totalImages, i.layers];
 
 /** Thresholds from the shards' quantile summaries (exact: see quantile.ts). */
 async function mergedThresholds(files: string[], expected: RunInfo): Promise<Float64Array[]> {
