@@ -19,6 +19,8 @@ export interface AdjointContext {
   value(t: string): number[];
   /** For AveragePool: 1/divisor per output position (spatial dims only), from the probe. */
   poolWeights(): number[];
+  /** For index-map adjoints: per output cell of one image, the flat input cell it copies (from the probe). */
+  indexMap(): number[];
 }
 
 /** The adjoint of one operator type. */
@@ -31,6 +33,8 @@ export interface AdjointRule {
   values?: number[];
   /** Whether the probe runs the pool on ones to learn its divisors (AveragePool). */
   poolProbe?: boolean;
+  /** Whether the probe runs the operator on one image's cell indices (reflect/edge Pad, strided Slice). */
+  indexProbe?: boolean;
   /** Outputs the forward node must have for the adjoint (MaxPool's Indices). */
   outputs?: number;
 }

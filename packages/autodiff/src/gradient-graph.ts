@@ -56,6 +56,7 @@ const probeName = {
   shape: (i: number) => `cnnpipe_probe_shape_${i}`,
   value: (i: number) => `cnnpipe_probe_value_${i}`,
   pool: (i: number) => `cnnpipe_probe_pool_${i}`,
+  index: (i: number) => `cnnpipe_probe_index_${i}`,
 };
 
 /** The layer (module path) a node belongs to, for messages. */
@@ -147,6 +148,7 @@ export async function gradientGraph(model: LoadedModel, taps: string[], options:
       shape: probe.shape,
       value: probe.value,
       poolWeights: () => probe.poolWeights(i),
+      indexMap: () => probe.indexMap(i),
     };
     let result: (string | undefined)[];
     try {
@@ -203,6 +205,7 @@ interface Probe {
   shape(t: string): number[];
   value(t: string): number[];
   poolWeights(node: number): number[];
+  indexMap(node: number): number[];
 }
 
 /**
@@ -226,12 +229,14 @@ async function probeGraph(
   const wantShape = new Set<string>();
   const valueOf = new Set<string>();
   const pools: number[] = [];
+  const indexed: number[] = [];
   for (const i of relevant) {
     const node = forward[i]!;
     const rule = ADJOINTS[node.opType!]!;
     for (const t of [...(node.input ?? []), ...(node.output ?? [])]) if (t) wantShape.add(t);
     for (const k of rule.values ?? []) if (node.input?.[k]) valueOf.add(node.input[k]!);
     if (rule.poolProbe) pools.push(i);
+    if (rule.indexProbe) indexed.push(i);
   }
   const shapes = [...wantShape];
   const values = [...valueOf];
@@ -254,8 +259,30 @@ async function probeGraph(
     nodes.push({ ...node, name: `cnnpipe_probe/pool_${i}`, input: [ones], output: [probeName.pool(i)] });
     outputs.push(valueInfo(probeName.pool(i), ElemType.float32, ['N', 'C', 'H', 'W']));
   });
+  const probeConstants: onnx.ITensorProto[] = [
+    { name: 'cnnpipe_probe/one', dims: [1], dataType: ElemType.int64, int64Data: [1] },
+    { name: 'cnnpipe_probe/end', dims: [1], dataType: ElemType.int64, int64Data: [Number.MAX_SAFE_INTEGER] },
+    { name: 'cnnpipe_probe/zero_scalar', dims: [], dataType: ElemType.int64, int64Data: [0] },
+    { name: 'cnnpipe_probe/one_scalar', dims: [], dataType: ElemType.int64, int64Data: [1] },
+  ];
+  // The operator run on [1, ...one image's shape] holding each cell's flat index: the cell
+  // each output copies (reflect/edge Pad, strided Slice are index maps).
+  indexed.forEach((i) => {
+    const node = forward[i]!;
+    const p = (s: string) => `cnnpipe_probe/index_${i}_${s}`;
+    const op = (opType: string, input: string[], name: string, attribute: onnx.IAttributeProto[] = []) => nodes.push({ opType, name: p(name), input, output: [p(name)], attribute });
+    op('Shape', [node.input![0]!], 'shape');
+    op('Slice', [p('shape'), 'cnnpipe_probe/one', 'cnnpipe_probe/end'], 'per_image');
+    op('Concat', ['cnnpipe_probe/one', p('per_image')], 'dims', [attr.int('axis', 0)]);
+    op('ReduceProd', [p('per_image')], 'count', [attr.int('keepdims', 0)]);
+    op('Range', ['cnnpipe_probe/zero_scalar', p('count'), 'cnnpipe_probe/one_scalar'], 'range');
+    op('Cast', [p('range')], 'float', [attr.int('to', ElemType.float32)]);
+    op('Reshape', [p('float'), p('dims')], 'cells');
+    nodes.push({ ...node, name: p('op'), input: [p('cells'), ...node.input!.slice(1)], output: [probeName.index(i)] });
+    outputs.push(valueInfo(probeName.index(i), ElemType.float32, []));
+  });
   const bytes = encodeModel(
-    { name: graph.name, node: [...forward, ...nodes], input: [imageInput], output: outputs, initializer: [...graph.initializer, ...extraInitializers] },
+    { name: graph.name, node: [...forward, ...nodes], input: [imageInput], output: outputs, initializer: [...graph.initializer, ...extraInitializers, ...probeConstants] },
     Math.max(MIN_OPSET, opset),
   );
   const { session } = await createSession(bytes, { optimization: 'basic' });
@@ -291,6 +318,9 @@ async function probeGraph(
       const i = valueIndex.get(t);
       if (i === undefined) throw new Error(`autodiff: no probed value for ${t}`);
       return Array.from(probed[probeName.value(i)]!.data as Float32Array);
+    },
+    indexMap(i) {
+      return Array.from(probed[probeName.index(i)]!.data as Float32Array, Math.round);
     },
     poolWeights(i) {
       const node = forward[i]!;

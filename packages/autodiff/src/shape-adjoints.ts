@@ -1,5 +1,5 @@
 import { CliError } from '@cnnpipe/core';
-import type { AdjointRule } from './adjoint.js';
+import type { AdjointContext, AdjointRule } from './adjoint.js';
 import { attr } from './graph-builder.js';
 import { unbroadcast } from './pointwise-adjoints.js';
 
@@ -54,13 +54,37 @@ const split: AdjointRule = {
   },
 };
 
-/** Pad (constant) → the slice of the gradient over the unpadded cells (negative pads crop: padded back with zeros). */
+/**
+ * An operator that copies cells (reflect/edge Pad, strided Slice), one image at a time: the
+ * probe ran it on the cells' flat indices, so each output cell's gradient is scatter-added
+ * onto the input cell it copied (several outputs may copy one cell).
+ */
+function indexMapped(ctx: AdjointContext): string {
+  const b = ctx.b;
+  const x = ctx.inputs[0]!;
+  const xs = ctx.shape(x);
+  const ys = ctx.shape(ctx.outputs[0]!);
+  if (xs[0] !== ys[0]) throw new CliError(`${ctx.node.opType} node '${ctx.node.name}': changing the batch axis is not differentiated`);
+  const map = ctx.indexMap();
+  const rows = b.int64([0, -1]);
+  const g = b.op('Reshape', [ctx.grad(0), rows]);
+  const indices = b.op('Expand', [b.int64(map, [1, map.length]), b.shape(g)]);
+  const zeros = b.op('Reshape', [b.zerosLike(x), rows]);
+  const scattered = b.op('ScatterElements', [zeros, indices, g], [attr.int('axis', 1), attr.string('reduction', 'add')]);
+  return b.op('Reshape', [scattered, b.shape(x)]);
+}
+
+/**
+ * Pad → constant: the slice of the gradient over the unpadded cells (negative pads crop:
+ * padded back with zeros); reflect and edge: the index map.
+ */
 const pad: AdjointRule = {
   nonDifferentiable: [1, 2, 3],
   values: [1],
+  indexProbe: true,
   backward(ctx) {
     const mode = ctx.a.string('mode', 'constant');
-    if (mode !== 'constant') throw new CliError(`Pad node '${ctx.node.name}': mode '${mode}' is not differentiated (only constant padding)`);
+    if (mode !== 'constant') return [indexMapped(ctx)];
     if (ctx.inputs[3]) throw new CliError(`Pad node '${ctx.node.name}': the axes input is not differentiated`);
     const b = ctx.b;
     const rank = ctx.shape(ctx.inputs[0]!).length;
@@ -76,21 +100,21 @@ const pad: AdjointRule = {
   },
 };
 
-/** Slice (unit steps) → the gradient padded back with zeros to the input's extent. */
+/** Slice → unit steps: the gradient padded back with zeros to the input's extent; other steps: the index map. */
 const slice: AdjointRule = {
   nonDifferentiable: [1, 2, 3, 4],
   values: [1, 2, 3, 4],
+  indexProbe: true,
   backward(ctx) {
+    if (ctx.inputs[4] && ctx.value(ctx.inputs[4]).some((step) => step !== 1)) return [indexMapped(ctx)];
     const b = ctx.b;
     const xs = ctx.shape(ctx.inputs[0]!);
     const rank = xs.length;
     const starts = ctx.value(ctx.inputs[1]!);
     const ends = ctx.value(ctx.inputs[2]!);
     const axes = ctx.inputs[3] ? ctx.value(ctx.inputs[3]).map((a) => normalise(a, rank)) : starts.map((_, i) => i);
-    const steps = ctx.inputs[4] ? ctx.value(ctx.inputs[4]) : starts.map(() => 1);
     const pads = Array<number>(2 * rank).fill(0);
     axes.forEach((axis, i) => {
-      if (steps[i] !== 1) throw new CliError(`Slice node '${ctx.node.name}': a step of ${steps[i]} is not differentiated (only unit steps)`);
       if (axis === 0) throw new CliError(`Slice node '${ctx.node.name}': slicing along the batch axis is not differentiated`);
       const size = xs[axis]!;
       const clamp = (v: number) => Math.min(size, Math.max(0, v < 0 ? v + size : v));
