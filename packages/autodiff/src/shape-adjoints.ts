@@ -190,7 +190,19 @@ function reduce(mean: boolean): AdjointRule {
   };
 }
 
+/** Resize, nearest mode (U-Net and FPN upsampling): an index map; linear and cubic blend cells and are refused. */
+const resize: AdjointRule = {
+  nonDifferentiable: [1, 2, 3],
+  indexProbe: true,
+  backward(ctx) {
+    const mode = ctx.a.string('mode', 'nearest');
+    if (mode !== 'nearest') throw new CliError(`Resize node '${ctx.node.name}': mode '${mode}' is not differentiated (only nearest)`);
+    return [indexMapped(ctx)];
+  },
+};
+
 export const SHAPE_ADJOINTS: Record<string, AdjointRule> = {
+  Resize: resize,
   Reshape: reshape,
   Flatten: reshape,
   Squeeze: reshape,
