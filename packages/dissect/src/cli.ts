@@ -147,6 +147,9 @@ export function main(argv?: string[]): Promise<void> {
         const positional = args._.map(String);
         const sub = (SUBCOMMANDS as readonly string[]).includes(positional[0] ?? '') ? positional.shift()! : undefined;
         if (!(args.threshold >= 0)) throw new UsageError(`--threshold must be a number >= 0, got ${args.threshold}`);
+        // Flags of the final table go with the whole run or merge; the montage needs the whole run's maps.
+        if (sub && args.montage) throw new UsageError(`--montage goes with a whole run (dissect --model ... --probe ...), not dissect ${sub}`);
+        if ((sub === 'quantiles' || sub === 'tally' || sub === 'summary') && args.tallyCsv) throw new UsageError(`--tally-csv goes with a whole run or dissect merge, not dissect ${sub}`);
         if (sub === 'summary') {
           if (positional.length > 1) throw new UsageError(`dissect summary reads one table, got ${positional.join(' ')}`);
           return summary(args, positional[0], given.some((a) => a === '--threshold' || a.startsWith('--threshold=')));
