@@ -13,6 +13,7 @@ interface DissectArgs extends CommonArgs {
   threshold: number;
   batch: number;
   ep: string;
+  requireEp: boolean;
   shard?: string;
   preset?: string;
   size?: number;
@@ -47,6 +48,7 @@ function modelArgs(args: DissectArgs, sub: string): ModelArgs {
     quantile: args.quantile,
     batch: args.batch,
     ep: parseExecutionProvider(args.ep),
+    requireEp: args.requireEp,
     shard: args.shard,
     preset: args.preset,
     size: args.size,
@@ -142,6 +144,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('resize-kernel', { type: 'string', choices: [...RESIZE_KERNELS], default: 'pil', describe: "Resampler of the resize, as extract's: pil (torchvision's) or libvips (sharp's)" })
           .option('batch', { type: 'number', default: 32, describe: 'Images per inference batch' })
           .option('ep', { type: 'string', default: 'cpu', describe: 'Execution provider: cpu, webgpu or cuda (falls back to cpu with a message)' })
+          .option('require-ep', { type: 'boolean', default: false, describe: 'Exit 1 instead of falling back to cpu when --ep cannot start (batch jobs)' })
           .option('shard', { type: 'string', describe: 'quantiles and tally: only images i with i % N == I of the index, for --shard I/N' }),
       async run(args, ctx) {
         const positional = args._.map(String);

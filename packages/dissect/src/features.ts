@@ -59,8 +59,8 @@ export class FeatureRunner {
     private readonly batchSize: number,
   ) {}
 
-  static async open(model: LoadedModel, input: ModelInput, layers: FeatureLayer[], preprocess: Preprocess, batchSize: number, ep: ExecutionProvider, warn: (m: string) => void): Promise<FeatureRunner> {
-    const { session } = await createSession(rawTapGraph(model, layers), { ep, onFallback: warn });
+  static async open(model: LoadedModel, input: ModelInput, layers: FeatureLayer[], preprocess: Preprocess, batchSize: number, ep: ExecutionProvider, warn: (m: string) => void, requireEp = false): Promise<FeatureRunner> {
+    const { session } = await createSession(rawTapGraph(model, layers), { ep, onFallback: warn, requireEp });
     return new FeatureRunner(session, input, layers, preprocess, batchSize);
   }
 

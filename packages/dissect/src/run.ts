@@ -38,6 +38,7 @@ export interface ModelArgs {
   quantile: number;
   batch: number;
   ep: ExecutionProvider;
+  requireEp?: boolean;
   shard?: string;
   preset?: string;
   size?: number;
@@ -81,7 +82,7 @@ async function setup(args: ModelArgs): Promise<Setup> {
 }
 
 async function runner(s: Setup, args: ModelArgs, ctx: ToolContext): Promise<FeatureRunner> {
-  return FeatureRunner.open(s.model, s.input, s.layers, s.preprocess, args.batch, args.ep, ctx.warn);
+  return FeatureRunner.open(s.model, s.input, s.layers, s.preprocess, args.batch, args.ep, ctx.warn, args.requireEp);
 }
 
 const pathsOf = (images: ProbeImage[]) => images.map((i) => i.path);
