@@ -111,4 +111,17 @@ for (const [i, [name, flags]] of runs.entries()) {
     maxDiff = Math.max(maxDiff, Math.abs(gotScore[j] - want.score[j][0]));
   }
   console.log(`    vs the float32 script: ${same}/${k} same descriptions, largest best-score difference ${maxDiff.toExponential(2)}`);
+  if (i > 0) {
+    // float32 against describe's own float64 run.
+    const exact = tableFromIPC(readFileSync(join(dir, 'run0.arrows')));
+    const exactConcept = exact.getChild('concept').toArray();
+    const exactScore = exact.getChild('score').toArray();
+    let agree = 0;
+    let diff = 0;
+    for (let j = 0; j < k; j++) {
+      if (got[j] === exactConcept[j]) agree++;
+      diff = Math.max(diff, Math.abs(gotScore[j] - exactScore[j]));
+    }
+    console.log(`    vs describe's float64: ${agree}/${k} same descriptions, largest best-score difference ${diff.toExponential(2)}`);
+  }
 }
