@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { readFinalLinear } from './classifier.js';
 import { fixedSizeListData, makeBatch, utf8Data } from './columns.js';
 import { NonFiniteGuard, isNonFinite, nonFiniteRows, withoutRows } from './nonfinite.js';
+import { ElemType, encodeModel, valueInfo } from './onnx-graph.js';
 
 describe('nonFiniteRows', () => {
   it('finds the rows holding NaN or ±Inf and counts the values', () => {
@@ -72,5 +77,30 @@ describe('NonFiniteGuard', () => {
     expect(guard.scanBatch(table.batches[0]!, 0, ['n'])).toBeNull();
     expect(guard.scanBatch(table.batches[0]!, 0)).toEqual([1]);
     expect(withoutRows(table.batches[0]!, [1]).map((b) => b.numRows)).toEqual([1]);
+  });
+});
+
+describe("a model's final linear layer", () => {
+  it('with NaN/Inf weights is refused where it is read (classify --model, lstsq logits)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-gemm-'));
+    try {
+      const model = (weights: number[]) =>
+        encodeModel({
+          name: 'fc',
+          node: [{ opType: 'Gemm', name: '/fc/Gemm', input: ['x', 'w', 'b'], output: ['y'], attribute: [{ name: 'transB', type: 2, i: 1 }] }],
+          input: [valueInfo('x', ElemType.float32, ['N', 2])],
+          output: [valueInfo('y', ElemType.float32, ['N', 3])],
+          initializer: [
+            { name: 'w', dims: [3, 2], dataType: ElemType.float32, floatData: weights },
+            { name: 'b', dims: [3], dataType: ElemType.float32, floatData: [0, 0, 0] },
+          ],
+        });
+      writeFileSync(join(dir, 'good.onnx'), model([1, 2, 3, 4, 5, 6]));
+      expect(Array.from(readFinalLinear(join(dir, 'good.onnx')).weights)).toEqual([1, 2, 3, 4, 5, 6]);
+      writeFileSync(join(dir, 'bad.onnx'), model([1, 2, 3, NaN, Infinity, 6]));
+      expect(() => readFinalLinear(join(dir, 'bad.onnx'))).toThrow(`${join(dir, 'bad.onnx')}: Gemm '/fc/Gemm' has 2 NaN/Inf weights (first in output 1)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
