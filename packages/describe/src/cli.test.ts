@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONCEPTS_CSV_KEY, META } from '@cnnpipe/core';
@@ -168,6 +168,20 @@ describe('describe (the command)', () => {
     expect(flag.stderr).toMatch(/--p-start must be in \[0, 1\], got 2/);
     const wrongKind = await runBin('describe', ['--activations', concepts, '--image-embeddings', images, '--concepts', concepts]);
     expect(wrongKind.stderr).toBe(`describe: error: ${concepts}: wrong table kind (expected 'activations', got 'embeddings')\n`);
+  });
+
+  it('reads the activations from stdin (extract ... | describe) and stops at a non-finite activation, naming the image', async () => {
+    const fromFile = (await runBin('describe', inputs)).stdout;
+    const piped = await runBin('describe', ['--image-embeddings', images, '--concepts', concepts], readFileSync(activations));
+    expect(piped.stderr).toBe('');
+    expect(Buffer.compare(piped.stdout, fromFile)).toBe(0);
+    const bad = mkdtempSync(join(dir, 'nan-'));
+    const values = data.layers[0]!.values.slice();
+    values[7 * 12 + 3] = Number.NaN;
+    const t = writeImageTables(bad, { ...data, layers: [{ ...data.layers[0]!, values }] });
+    const result = await runBin('describe', ['--activations', t.activations, '--image-embeddings', t.images, '--concepts', concepts]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`describe: error: ${t.activations}: column 'layer3' has NaN at '${imageName(7)}', element 3 (expected finite numbers)\n`);
   });
 
   it('--help shows a runnable example', async () => {
