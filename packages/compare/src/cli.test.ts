@@ -115,7 +115,7 @@ describe('compare on zoo activations', () => {
     for (const correlation of ['pearson', 'spearman']) {
       const out = f(`rsa-${correlation}.arrows`);
       const stderr = await ok([f('vgg.arrows'), f('resnet.arrows'), '--method', 'rsa', '--correlation', correlation, '--layer-a', 'block2', '--layer-a', 'fc', '--layer-b', 'layer3', '-o', out]);
-      expect(stderr).toMatch(/RSA over 60 images: 2 RDMs of 1770 pairs/);
+      expect(stderr).toMatch(/RSA over 60 images: 2 RDMs of 1770 pairs and n x n working matrices, about/);
       const t = values(out);
       expect(t.method).toEqual([`rsa-${correlation}`, `rsa-${correlation}`]);
       expect(maxDiff(t.value, reference('rsa', 60, a, b, { correlation }))).toBeLessThan(1e-10);

@@ -121,13 +121,15 @@ async function compareRsa(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args:
   const q = layout.b.layers.length;
   const rowsA = layout.a.layers.map(() => new Rows());
   const rowsB = layout.b.layers.map(() => new Rows());
+  const features = layout.a.layers.concat(layout.b.layers).reduce((s, l) => s + l.width, 0);
+  const bytes = (images: number) => mb(rsaBytes(images, q, features, correlation));
   let n = 0;
   for await (const block of joinByImage(a, layout.a, b, layout.b, guards(a, b, ctx))) {
     n += block.rows;
     if (n > args.maxImages) {
       throw new CliError(
         `RSA holds n x n dissimilarities: ${a.name} and ${b.name} share more than --max-images ${args.maxImages} images ` +
-          `(${args.maxImages} images need ${mb(rsaBytes(args.maxImages, q))} for ${q} layers of B, growing as n²); raise --max-images, ` +
+          `(${args.maxImages} images need ${bytes(args.maxImages)} for ${q} layers of B, growing as n²); raise --max-images, ` +
           `compare a subset (e.g. extract --shard 0/4), or use --method cka, which streams`,
       );
     }
@@ -135,7 +137,7 @@ async function compareRsa(a: ArrowInput, b: ArrowInput, layout: CkaLayout, args:
     block.b.forEach((v, i) => rowsB[i]!.add(v));
   }
   if (n < 3) throw new CliError(`${n} images in both tables (expected at least 3 for RSA: an RDM needs two pairs)`);
-  ctx.info(`RSA over ${n} images: ${q + 1} RDMs of ${n * (n - 1) / 2} pairs and an n x n matrix, ${mb(rsaBytes(n, q))}`);
+  ctx.info(`RSA over ${n} images: ${q + 1} RDMs of ${n * (n - 1) / 2} pairs and n x n working matrices, about ${bytes(n)}`);
   const la: RsaLayer[] = layout.a.layers.map((l, i) => ({ values: rowsA[i]!.values(), width: l.width }));
   const lb: RsaLayer[] = layout.b.layers.map((l, i) => ({ values: rowsB[i]!.values(), width: l.width }));
   const values = await rsa(la, lb, n, correlation, (side, layer, images) => {
@@ -197,8 +199,8 @@ export function main(argv?: string[]): Promise<void> {
         "unbiased HSIC estimator (better for small n). --partial writes the statistics (lstsq's gram kind) instead; " +
         'merge adds such shards and gives exactly the values of one run on all images.\n' +
         '  --method rsa: Pearson (--correlation spearman: Spearman) correlation of the representational dissimilarity ' +
-        'matrices 1 − Pearson(x_i, x_j) over image pairs. It holds n x n: 8 bytes x ((q + 1) n(n−1)/2 + n²) for q ' +
-        'layers of B, and stops beyond --max-images.',
+        'matrices 1 − Pearson(x_i, x_j) over image pairs. It holds n x n: about 8 bytes x (nD + (q + 1) n(n−1)/2 + 2n²) ' +
+        'for q layers of B and D features (Spearman: 3 n(n−1)/2 more), and stops beyond --max-images.',
       examples: [
         [
           'extract --model examples/zoo/vgg.onnx --layer block1 --layer block2 --layer block3 --layer block4 examples/data/fashion-mnist/test -o vgg.arrows && ' +
