@@ -3,12 +3,16 @@ import { collectImages, loadModel, modelInput, parseClassOrder, shardOf } from '
 import { METHODS, type Method } from './methods.js';
 import { runSaliency } from './run.js';
 import type { Units } from './saliency.js';
+import { topkUnits } from './topk-units.js';
 
 interface SaliencyArgs extends CommonArgs {
   model: string;
   layer: string;
   channel?: number | number[];
   top?: number;
+  topk?: string;
+  ranks?: number;
+  images?: string;
   method: Method;
   samples: number;
   noise: number;
@@ -35,7 +39,7 @@ export function main(argv?: string[]): Promise<void> {
   return runTool<SaliencyArgs>(
     {
       name: 'saliency',
-      usage: '--model M.onnx --layer L (--channel C... | --top T) INPUT...',
+      usage: '--model M.onnx --layer L (--channel C... | --top T) INPUT... | --topk T.arrows',
       description:
         'Which pixels of each image drive a unit: for every image and unit, the gradient of the unit\'s ' +
         "channel mean at --layer with respect to the model's input tensor (after preprocessing), as rows " +
@@ -44,11 +48,17 @@ export function main(argv?: string[]): Promise<void> {
         'it by the input, smoothgrad averages the gradient over --samples copies with Gaussian noise of ' +
         '--noise times the image\'s value range (Smilkov et al. 2017). The backward pass is built from ' +
         'ONNX inference operators and runs with the forward pass in one onnxruntime session. INPUT, the ' +
-        'preprocessing flags, --ep and --shard are as for extract. With --png DIR, one heat map per row.',
+        'preprocessing flags, --ep and --shard are as for extract. With --png DIR, one heat map per row. ' +
+        'With --topk T (a topk table) instead of INPUTs, each neuron of the layer on each of its top images: ' +
+        'the table atlas --saliency shows.',
       examples: [
         [
           'saliency --model examples/zoo/resnet.onnx --layer layer3 --top 2 --png /tmp/saliency examples/data/fashion-mnist/test/bag | show',
           'gradient maps of each bag image\'s two strongest layer3 channels, with heat maps in /tmp/saliency',
+        ],
+        [
+          'extract --model examples/zoo/vgg.onnx --layer block3 examples/data/fashion-mnist/test | topk -k 5 -o /tmp/topk.arrows && saliency --model examples/zoo/vgg.onnx --layer block3 --topk /tmp/topk.arrows -o /tmp/saliency.arrows',
+          'every block3 neuron on its 5 top images (for atlas --saliency)',
         ],
         ['saliency --model examples/zoo/vgg.onnx --layer block4 --channel 5 --method smoothgrad --samples 10 examples/data/fashion-mnist/test/sneaker > s.arrows', 'SmoothGrad maps of one channel'],
       ],
@@ -58,6 +68,9 @@ export function main(argv?: string[]): Promise<void> {
           .option('layer', { alias: 'l', type: 'string', demandOption: true, describe: 'Module path or tensor name (as extract --layer)' })
           .option('channel', { alias: 'c', type: 'number', describe: 'Channel to explain (repeatable)' })
           .option('top', { type: 'number', describe: "Explain each image's T strongest channels (by channel mean)" })
+          .option('topk', { type: 'string', describe: 'A topk table: explain each neuron of --layer on its top images (instead of INPUTs)' })
+          .option('ranks', { type: 'number', describe: "With --topk: only each neuron's first R top images" })
+          .option('images', { type: 'string', describe: 'With --topk: the folder relative image paths are relative to' })
           .option('method', { type: 'string', choices: [...METHODS], default: 'gradient', describe: 'How gradients become a map' })
           .option('samples', { type: 'number', default: 25, describe: 'SmoothGrad: noisy copies per map' })
           .option('noise', { type: 'number', default: 0.15, describe: "SmoothGrad: noise σ as a fraction of the image's value range" })
@@ -78,8 +91,10 @@ export function main(argv?: string[]): Promise<void> {
         const ep = parseExecutionProvider(args.ep);
         positiveInteger('--batch', args.batch);
         const channels = ([] as number[]).concat(args.channel ?? []);
-        if (channels.length > 0 && args.top !== undefined) throw new UsageError('--channel and --top: give one of them');
-        if (channels.length === 0 && args.top === undefined) throw new UsageError('expected --channel C (repeatable) or --top T');
+        const choices = [channels.length > 0, args.top !== undefined, args.topk !== undefined].filter(Boolean).length;
+        if (choices > 1) throw new UsageError('--channel, --top and --topk: give one of them');
+        if (choices === 0) throw new UsageError('expected --channel C (repeatable), --top T or --topk TABLE');
+        if (args.ranks !== undefined) positiveInteger('--ranks', args.ranks);
         if (args.top !== undefined) positiveInteger('--top', args.top);
         const bad = channels.find((c) => !Number.isInteger(c) || c < 0);
         if (bad !== undefined) throw new UsageError(`--channel ${bad}: expected a channel index (0, 1, ...)`);
@@ -88,15 +103,32 @@ export function main(argv?: string[]): Promise<void> {
           if (!(args.noise >= 0)) throw new UsageError(`--noise must be >= 0, got ${args.noise}`);
         }
         const inputs = args._.map(String);
-        if (inputs.length === 0) throw new UsageError('expected at least one INPUT (image files, folders or @list.txt)');
+        if (args.topk !== undefined && inputs.length > 0) throw new UsageError(`--topk takes its images from the table; unexpected INPUT '${inputs[0]}'`);
+        if (args.topk === undefined && inputs.length === 0) throw new UsageError('expected at least one INPUT (image files, folders or @list.txt)');
         const model = loadModel(args.model);
         const input = modelInput(model);
         const preprocess = resolvePreprocess(input.channels, args, input.size);
-        const set = collectImages(inputs, args.classes ? parseClassOrder(args.classes) : undefined);
-        const images = shardOf(set.items, args.shard);
+        const fromTopk = args.topk !== undefined ? await topkUnits(args.topk, args.layer, args.ranks ?? Infinity, args.images) : undefined;
+        const set = fromTopk ? { items: fromTopk.images, classes: [] } : collectImages(inputs, args.classes ? parseClassOrder(args.classes) : undefined);
+        const picked = shardOf(set.items.map((item, i) => ({ item, i })), args.shard);
+        const images = picked.map((p) => p.item);
         const units: Units = args.top !== undefined ? { top: args.top } : { channels };
         await runSaliency(
-          { model, layer: args.layer, images, classes: set.classes, preprocess, batch: args.batch, ep, output: args.output, png: args.png, progress: ctx.progress('images', images.length, 'images'), warn: ctx.warn, strict: args.strict },
+          {
+            model,
+            layer: args.layer,
+            images,
+            ...(fromTopk ? { units: picked.map((p) => fromTopk.units[p.i]!), names: picked.map((p) => fromTopk.names[p.i]!) } : {}),
+            classes: set.classes,
+            preprocess,
+            batch: args.batch,
+            ep,
+            output: args.output,
+            png: args.png,
+            progress: ctx.progress('images', images.length, 'images'),
+            warn: ctx.warn,
+            strict: args.strict,
+          },
           { method: args.method, units, samples: args.samples, noise: args.noise, seed: args.seed, rows: args.batch },
         );
       },

@@ -3,3 +3,4 @@ export * from './saliency.js';
 export * from './methods.js';
 export * from './heatmap.js';
 export * from './run.js';
+export * from './topk-units.js';

@@ -25,6 +25,9 @@ export interface SaliencyRun {
   model: LoadedModel;
   layer: string;
   images: ImageItem[];
+  /** Per image, its units (from a topk table) instead of SaliencyOptions.units; and the name the output gives it. */
+  units?: number[][];
+  names?: string[];
   classes: string[];
   preprocess: Preprocess;
   /** Images decoded per step. */
@@ -79,11 +82,12 @@ export async function runSaliency(run: SaliencyRun, options: SaliencyOptions): P
       if (kept.length === 0) continue;
       const compact = new Float32Array(kept.length * perImage);
       kept.forEach((i, k) => compact.set(pixels.subarray(i * perImage, (i + 1) * perImage), k * perImage));
-      const maps = await computer.maps(compact, kept.length);
+      const maps = await computer.maps(compact, kept.length, run.units && kept.map((i) => run.units![start + i]!));
+      const nameOf = (k: number) => run.names?.[start + kept[k]!] ?? items[kept[k]!]!.path;
       const rows = maps.length;
       const batch = makeBatch(
         {
-          image: utf8Data(maps.map((m) => items[kept[m.image]!]!.path)),
+          image: utf8Data(maps.map((m) => nameOf(m.image))),
           layer: utf8Data(maps.map(() => run.layer)),
           neuron: int32Data(Int32Array.from(maps, (m) => m.neuron)),
           height: int32Data(new Int32Array(rows).fill(pp.size)),

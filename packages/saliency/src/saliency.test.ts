@@ -140,6 +140,27 @@ describe('methods', () => {
   });
 });
 
+describe('--topk', () => {
+  it("explains each neuron of the layer on its top images: the topk table's pairs, each map as --channel gives it", async () => {
+    const model = join(zoo, 'vgg.onnx');
+    const extracted = await runBin('extract', ['--model', model, '--layer', 'block4', '--layer', 'block3', ...firstBags]);
+    const topk = await runBin('topk', ['-k', '2'], extracted.stdout);
+    const topkFile = join(dir, 'topk.arrows');
+    writeFileSync(topkFile, topk.stdout);
+    const table = await saliency(['--model', model, '--layer', 'block3', '--topk', topkFile, '--batch', '2']);
+    const pairs = fromIPC(topk.stdout).toArray().filter((r) => r.layer === 'block3').map((r) => `${r.image as string}#${r.neuron as number}`).sort();
+    const rows = Array.from({ length: table.numRows }, (_, r) => `${table.getChild('image')!.get(r) as string}#${table.getChild('neuron')!.get(r) as number}`);
+    expect([...rows].sort()).toEqual(pairs);
+    for (const r of [0, table.numRows - 1]) {
+      const [image, neuron] = rows[r]!.split('#') as [string, string];
+      const single = await saliency(['--model', model, '--layer', 'block3', '--channel', neuron, image]);
+      expect(relativeError(mapOf(table, r), mapOf(single, 0))).toBeLessThan(1e-6);
+    }
+    const first = await saliency(['--model', model, '--layer', 'block3', '--topk', topkFile, '--ranks', '1']);
+    expect(first.numRows).toBe(pairs.length / 2);
+  });
+});
+
 describe('errors', () => {
   it('an operator without an adjoint stops the tool with one line naming it, its node and layer', async () => {
     const model = join(dir, 'softmax.onnx');
@@ -168,6 +189,6 @@ describe('errors', () => {
     expect(outside.stderr).toMatch(/--channel 99: the layer has channels 0\.\.\d+/);
     const neither = await runBin('saliency', ['--model', join(zoo, 'vgg.onnx'), '--layer', 'block1', firstBags[0]!]);
     expect(neither.code).toBe(2);
-    expect(neither.stderr).toMatch(/--channel C .* or --top T/);
+    expect(neither.stderr).toMatch(/expected --channel C \(repeatable\), --top T or --topk TABLE/);
   });
 });

@@ -83,9 +83,15 @@ export class SaliencyComputer {
     return out;
   }
 
-  /** The maps of `images` images (CHW float32 one after the other in `pixels`), image by image, unit by unit. */
-  async maps(pixels: Float32Array, images: number): Promise<SaliencyMap[]> {
-    const units = await this.unitsOf(pixels, images);
+  /**
+   * The maps of `images` images (CHW float32 one after the other in `pixels`), image by
+   * image, unit by unit; `given` names each image's units instead of the options' choice.
+   */
+  async maps(pixels: Float32Array, images: number, given?: number[][]): Promise<SaliencyMap[]> {
+    const channels = this.graph.tapShapes[0]![0]!;
+    const bad = given?.flat().find((c) => !(c >= 0 && c < channels));
+    if (bad !== undefined) throw new CliError(`neuron ${bad} is outside the layer (channels 0..${channels - 1})`);
+    const units = given ?? (await this.unitsOf(pixels, images));
     const smooth = this.options.method === 'smoothgrad';
     const samples = smooth ? this.options.samples : 1;
     const maps: SaliencyMap[] = [];
