@@ -126,11 +126,6 @@ export function buildParser<A>(spec: ToolSpec<A>, argv: string[]): Argv<A & Comm
     });
 }
 
-/**
- * Every value-taking flag takes exactly one value per occurrence, so none swallows the FILE
- * after it (`topk --layer a acts.arrows` reads acts.arrows), and a flag without its value
- * says so instead of reading stdin.
- */
 /** What yargs' getOptions() returns (missing from its type declarations). */
 interface ParserOptions {
   array: string[];
@@ -145,6 +140,11 @@ function optionsOf(parser: Argv<unknown>): ParserOptions {
   return (parser as unknown as { getOptions(): ParserOptions }).getOptions();
 }
 
+/**
+ * Every value-taking flag takes exactly one value per occurrence, so none swallows the FILE
+ * after it (`topk --layer a acts.arrows` reads acts.arrows), and a flag without its value
+ * says so instead of reading stdin.
+ */
 function oneValuePerFlag(parser: Argv<unknown>): void {
   const options = optionsOf(parser);
   for (const key of options.array) parser.nargs(key, 1);
