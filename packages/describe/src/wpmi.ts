@@ -36,9 +36,12 @@ export async function wpmi(
   for (let x = 0; x < n; x++) if (rowOf[x]! >= 0) eu.set(e.subarray(x * dim, (x + 1) * dim), rowOf[x]! * dim);
   const rows = Int32Array.from(tops, (x) => rowOf[x]!);
 
+  // p_i as CLIP-Dissect's code makes them: p_start − arange(top)/top·(p_start − p_end), in
+  // float32 (torch's default dtype); exact decimals would move its scores by ~2e-6.
+  const f32 = Math.fround;
   const weights =
     options.similarity === 'soft-wpmi'
-      ? Float64Array.from({ length: top }, (_, i) => options.pStart - (i / top) * (options.pStart - options.pEnd))
+      ? Float64Array.from({ length: top }, (_, i) => f32(f32(options.pStart) - f32(f32(i / top) * f32(options.pStart - options.pEnd))))
       : null;
   const plan = logProbPlan(rows, neurons, top, u, weights, minProb);
 

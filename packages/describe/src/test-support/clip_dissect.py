@@ -69,7 +69,9 @@ def cos_similarity_cubed(clip_feats, target_feats, min_norm=1e-3):
 def soft_wpmi(clip_feats, target_feats, top_k=100, a=10, lam=1, min_prob=1e-7, p_start=0.998, p_end=0.97):
     clip_feats = softmax(a * clip_feats, axis=1)
     inds = topk_indices(target_feats, top_k)
-    p_in_examples = (p_start - (np.arange(top_k) / top_k * (p_start - p_end)))[:, None].astype(clip_feats.dtype)
+    # torch.arange(top_k)/top_k*(p_start-p_end) is float32 in the original: the same float32 weights here
+    f32 = np.float32
+    p_in_examples = (f32(p_start) - (np.arange(top_k, dtype=f32) / f32(top_k) * f32(p_start - p_end)))[:, None].astype(clip_feats.dtype)
     prob_d_given_e = np.empty((target_feats.shape[1], clip_feats.shape[1]), dtype=clip_feats.dtype)
     for orig_id in range(target_feats.shape[1]):
         curr = clip_feats[inds[:, orig_id]]
