@@ -1,3 +1,10 @@
+/**
+ * CLIP-Dissect's neuron descriptions (Oikarinen & Weng, ICLR 2023; similarity.py of
+ * Trustworthy-ML-Lab/CLIP-dissect) over typed arrays, with the N x C image-concept matrix
+ * P = Ê·T̂ᵀ never whole: concepts go in blocks, and (soft-)wpmi's second pass recomputes each
+ * block's P (its softmax needs every concept's term before any block's S), unless
+ * `cacheBytes` lets it keep the first pass's terms.
+ */
 import { normaliseRows } from './arrays.js';
 import { BestConcepts } from './best-concepts.js';
 import { cos3 } from './cos3.js';
@@ -6,13 +13,6 @@ import { wpmi } from './wpmi.js';
 
 export * from './types.js';
 export { normaliseRows } from './arrays.js';
-
-/**
- * CLIP-Dissect's neuron descriptions (Oikarinen & Weng, ICLR 2023; similarity.py of
- * Trustworthy-ML-Lab/CLIP-dissect) over typed arrays, with the N x C image-concept matrix
- * P = Ê·T̂ᵀ never whole: concepts go in blocks, each block's P recomputed where a second
- * pass needs it (soft-wpmi's softmax needs every concept's term before any block's S).
- */
 
 /**
  * The keep + 1 best concepts of every neuron of every layer. `images` and each layer's
