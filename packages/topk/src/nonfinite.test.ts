@@ -44,13 +44,15 @@ describe('topk: NaN and ±Inf', () => {
     expect(fromIPC(result.stdout).numRows).toBe(6);
   });
 
-  it('merging topk tables: a NaN value stops; --skip-nonfinite drops the row', async () => {
+  it('merging topk tables: a NaN/Inf value stops; --skip-nonfinite drops the row', async () => {
     const topk = await runBin('topk', ['-k', '3'], toIPC(clean));
     const table = fromIPC(topk.stdout);
+    for (const bad of NON_FINITE) {
+      const stopped = await runBin('topk', ['-k', '2'], toIPC(poison(table, 'value', [[0, 0, bad]])));
+      expect(stopped.code).toBe(1);
+      expect(stopped.stderr).toMatch(/^topk: error: stdin: column 'value' has 1 NaN\/Inf value \(first at row 1, image [a-f]\.png\); --skip-nonfinite drops such rows\n$/);
+    }
     const poisoned = poison(table, 'value', [[0, 0, NaN]]);
-    const stopped = await runBin('topk', ['-k', '2'], toIPC(poisoned));
-    expect(stopped.code).toBe(1);
-    expect(stopped.stderr).toMatch(/^topk: error: stdin: column 'value' has 1 NaN\/Inf value \(first at row 1, image [a-f]\.png\); --skip-nonfinite drops such rows\n$/);
     const skipped = await runBin('topk', ['-k', '2', '--skip-nonfinite'], toIPC(poisoned));
     const expected = await runBin('topk', ['-k', '2'], toIPC(dropRows(table, [0])));
     expect(skipped.code).toBe(0);
