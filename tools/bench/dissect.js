@@ -9,7 +9,7 @@
 //
 //   node tools/bench/dissect.js [--images N]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,10 +33,16 @@ function must(result, what) {
   }
   return result;
 }
+// Wall time, and the process's CPU time through GNU time when present (on a shared machine
+// the wall time also counts the other jobs' share of the cores).
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 function timed(cmd, args) {
   const start = performance.now();
-  const result = must(spawnSync(cmd, args, { encoding: 'buffer', maxBuffer: 1 << 28 }), `${cmd} ${args.slice(0, 2).join(' ')}`);
-  return { seconds: (performance.now() - start) / 1000, stdout: result.stdout, stderr: result.stderr.toString() };
+  const [run, runArgs] = gnuTime ? [gnuTime, ['-f', 'cnnpipe-cpu %U %S', cmd, ...args]] : [cmd, args];
+  const result = must(spawnSync(run, runArgs, { encoding: 'buffer', maxBuffer: 1 << 28 }), `${cmd} ${args.slice(0, 2).join(' ')}`);
+  const stderr = result.stderr.toString();
+  const cpu = /cnnpipe-cpu ([\d.]+) ([\d.]+)/.exec(stderr);
+  return { seconds: (performance.now() - start) / 1000, cpu: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined, stdout: result.stdout, stderr };
 }
 
 const probe = join(dir, 'probe');
@@ -59,6 +65,8 @@ ref.forEach((u, k) => {
 });
 const rate = (s) => (count / s).toFixed(1);
 console.log(`dissect: ResNet18 layer4 @224, ${count} probe images (masks 112x112), 512 units, CPU`);
-console.log(`  dissect (whole command)                 ${ours.seconds.toFixed(2)} s  ${rate(ours.seconds)} images/s`);
-console.log(`  NetDissect-Lite method, PyTorch+numpy   ${theirs.seconds.toFixed(2)} s  ${rate(theirs.seconds)} images/s`);
+const cpu = (r) => (r.cpu === undefined ? '' : `  (CPU ${r.cpu.toFixed(1)} s)`);
+console.log(`  dissect (whole command)                 ${ours.seconds.toFixed(2)} s  ${rate(ours.seconds)} images/s${cpu(ours)}`);
+console.log(`  NetDissect-Lite method, PyTorch+numpy   ${theirs.seconds.toFixed(2)} s  ${rate(theirs.seconds)} images/s${cpu(theirs)}`);
+if (ours.cpu && theirs.cpu) console.log(`  CPU-time ratio ${(theirs.cpu / ours.cpu).toFixed(2)}x`);
 console.log(`  ratio ${(theirs.seconds / ours.seconds).toFixed(2)}x; same best label for ${same}/${ref.length} units, max |IoU difference| ${worst.toExponential(2)} (onnxruntime vs torch maps)`);
