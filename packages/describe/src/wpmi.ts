@@ -90,18 +90,26 @@ export async function wpmi(
   const scratch = logProbScratch(neurons, b);
   const colMax = new Float64Array(b);
   const colSum = new Float64Array(b);
+  /** The block's softmax(a·P): the kept terms over their image's normaliser, or computed. */
+  const softmaxBlock = (start: number): Promise<Floats> => {
+    const end = Math.min(c, start + b);
+    const w = end - start;
+    const kept = cache[start / b];
+    if (!kept) return softmaxRows(eTensor, conceptBlock(ta, dim, start, end), negLse);
+    cache[start / b] = undefined;
+    for (let x = 0; x < u; x++) {
+      const inv = 1 / z[x]!;
+      for (let q = x * w; q < (x + 1) * w; q++) kept[q]! *= inv;
+    }
+    return Promise.resolve(kept);
+  };
+  // onnxruntime computes the next block on its threads while this one's sums run here.
+  let pending = softmaxBlock(0);
   for (let start = 0; start < c; start += b) {
     const end = Math.min(c, start + b);
     const w = end - start;
-    let s = cache[start / b];
-    if (s) {
-      // The kept terms over their image's normaliser: softmax(a·P) for this block.
-      cache[start / b] = undefined;
-      for (let x = 0; x < u; x++) {
-        const inv = 1 / z[x]!;
-        for (let q = x * w; q < (x + 1) * w; q++) s[q]! *= inv;
-      }
-    } else s = await softmaxRows(eTensor, conceptBlock(ta, dim, start, end), negLse);
+    const s = await pending;
+    if (end < c) pending = softmaxBlock(end);
     logProbGivenNeuron(plan, s, w, given, scratch);
     let first = 0;
     for (const layer of layers) {
