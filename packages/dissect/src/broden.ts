@@ -33,6 +33,9 @@ export interface ProbeImage {
   masks: string[];
   /** Image-level labels (Broden's scene-0 entries dropped). */
   scalars: number[];
+  /** The image's size from index.csv's ih, iw (0 when the index has none). */
+  ih: number;
+  iw: number;
 }
 
 /** NetDissect-Lite's settings.CATAGORIES. */
@@ -132,7 +135,16 @@ export function readProbe(dir: string, wanted?: string[]): Probe {
       }
     }
     if (masks.length === 0 && scalars.length === 0) return; // NetDissect-Lite's index_has_any_data
-    const image = { line, path: join(dir, 'images', r.image!), sh: positiveInt(r.sh, `${indexPath}: line ${line}: sh`), sw: positiveInt(r.sw, `${indexPath}: line ${line}: sw`), masks, scalars };
+    const image = {
+      line,
+      path: join(dir, 'images', r.image!),
+      sh: positiveInt(r.sh, `${indexPath}: line ${line}: sh`),
+      sw: positiveInt(r.sw, `${indexPath}: line ${line}: sw`),
+      masks,
+      scalars,
+      ih: Number(r.ih) || 0,
+      iw: Number(r.iw) || 0,
+    };
     for (const file of [image.path, ...masks]) {
       let ok = false;
       try {

@@ -59,7 +59,7 @@ interface Setup {
   info: RunInfo;
 }
 
-async function setup(args: ModelArgs): Promise<Setup> {
+async function setup(args: ModelArgs, warn: (message: string) => void): Promise<Setup> {
   const probe = readProbe(args.probe, args.categories);
   const model = loadModel(args.model);
   const input = modelInput(model);
@@ -68,6 +68,10 @@ async function setup(args: ModelArgs): Promise<Setup> {
   const preprocess = args.resize === undefined ? { ...base, resize: base.size } : base;
   const layers = await featureLayers(model, args.layer, preprocess.size);
   const images = shardOf(probe.images, args.shard);
+  const oblong = probe.images.filter((im) => im.ih !== im.iw).length;
+  if (oblong > 0 && args.resize === undefined) {
+    warn(`${oblong} probe images are not square (index.csv ih != iw): the model sees their centre crop while the masks cover the whole image (Broden's images are square)`);
+  }
   const info: RunInfo = {
     model: basename(args.model),
     probe: args.probe,
@@ -109,7 +113,7 @@ export interface Outcome {
 
 /** A whole dissection in one process: the threshold pass, then the tally pass. */
 export async function dissectWhole(args: ModelArgs & { recompute: boolean; montage?: string; top: number }, ctx: ToolContext): Promise<Outcome> {
-  const s = await setup(args);
+  const s = await setup(args, ctx.warn);
   const run = await runner(s, args, ctx);
   const spill = args.recompute ? undefined : new SpillFile(s.layers.map((l) => l.units * l.h * l.w));
   try {
@@ -168,7 +172,7 @@ function outcome(infos: LayerInfo[], thresholds: Float64Array[], result: TallyRe
 
 /** `dissect quantiles`: this shard's top values per unit. */
 export async function quantilesPart(args: ModelArgs, ctx: ToolContext, output?: string): Promise<void> {
-  const s = await setup(args);
+  const s = await setup(args, ctx.warn);
   const run = await runner(s, args, ctx);
   try {
     const p = ctx.progress('threshold pass', s.images.length, 'images');
@@ -224,7 +228,7 @@ async function mergedThresholds(files: string[], expected: RunInfo): Promise<Flo
 
 /** `dissect tally`: this shard's sums, with the thresholds of all shards' summaries. */
 export async function tallyPart(args: ModelArgs, summaries: string[], ctx: ToolContext, output?: string): Promise<void> {
-  const s = await setup(args);
+  const s = await setup(args, ctx.warn);
   const thresholds = await mergedThresholds(summaries, s.info);
   const run = await runner(s, args, ctx);
   try {
