@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { ArrowWriter, ByteSink, CliError, DirectorySink, META, resolvePreprocess, type ExecutionProvider, type LayerInfo, type Preprocess, type ToolContext } from '@cnnpipe/core';
+import type { RecordBatch } from 'apache-arrow';
+import { ArrowWriter, ByteSink, CliError, DirectorySink, META, resolvePreprocess, type ExecutionProvider, type NumericArray, type LayerInfo, type Preprocess, type ToolContext } from '@cnnpipe/core';
 import { loadModel, modelInput, shardOf, type LoadedModel, type ModelInput } from '@cnnpipe/extract';
 import { readProbe, type Probe, type ProbeImage } from './broden.js';
 import { FeatureRunner, featureLayers, type FeatureLayer } from './features.js';
@@ -261,9 +262,11 @@ export async function mergeParts(files: string[]): Promise<Outcome> {
     p.info.truth.forEach((g, l) => (truth[l]! += g));
     images += p.info.images;
     const part = info.layers.map((l) => emptyTally(l.units, L, C));
+    const flat = new Map<RecordBatch, { inter: NumericArray; act: NumericArray }>();
     rowsOf(p.batches, info.layers, p.file, (batch, row, li, k) => {
-      const inter = fixedSizeListValues(batch.getChild('inter')!).values;
-      const act = fixedSizeListValues(batch.getChild('act')!).values;
+      let columns = flat.get(batch);
+      if (!columns) flat.set(batch, (columns = { inter: fixedSizeListValues(batch.getChild('inter')!).values, act: fixedSizeListValues(batch.getChild('act')!).values }));
+      const { inter, act } = columns;
       part[li]!.inter.set(inter.subarray(row * L, (row + 1) * L), k * L);
       part[li]!.act.set(act.subarray(row * C, (row + 1) * C), k * C);
       const t = batch.getChild('threshold')!.get(row) as number;
