@@ -189,7 +189,7 @@ describe('lstsq logits and naive', () => {
     const viaB = await applyMap({ ...map, da: b.d, db: b.k, weights: b.weights, bias: b.bias }, xb, n);
     const direct = await applyMap({ ...map, da: a.d, db: a.k, weights: a.weights, bias: a.bias }, x, n);
     expect(maxRelDiff(viaB, direct)).toBeLessThan(1e-9);
-    expect(logitMap(a, b).db).toBe(128);
+    expect((await logitMap(a, b)).db).toBe(128);
   });
 
   it('naive: identity with truncation or padding; --help has an example', async () => {

@@ -183,7 +183,7 @@ async function logits(args: LstsqArgs): Promise<void> {
   const b = readFinalLinear(fb);
   if (a.k !== b.k) throw new CliError(`${fb}: ${b.k} classes (expected ${a.k}, as ${fa}; the logit map needs the same classes)`);
   if (b.k > b.d) throw new CliError(`${fb}: ${b.k} classes for ${b.d} features (expected at most as many classes as features)`);
-  const map = logitMap(a, b);
+  const map = await logitMap(a, b);
   const metadata = new Map<string, string>([
     [META.kind, 'affine-map'],
     [MAP_META.source, basename(fa).replace(/\.onnx$/, '')],
