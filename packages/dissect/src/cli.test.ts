@@ -42,6 +42,15 @@ describe('a planted detector', () => {
     expect(units[2]!.color_label).toBe('white');
   });
 
+  it('with --detectors-only, names the detectors only', async () => {
+    const res = await runBin('dissect', ['--model', join(tmp.dir, 'planted.onnx'), '--layer', 'planted', '--probe', PROBE, '--quantile', '0.02', '--detectors-only']);
+    expect(res.code, res.stderr).toBe(0);
+    const only = rows(fromIPC(res.stdout));
+    expect(only.map((u) => u.concept)).toEqual([...PLANTED, ...DECOYS.map(() => null)]);
+    // The corner decoy still has its (weak) best colour in its own column.
+    expect(only[PLANTED.length + 1]!.color_label).toBe(rows(table)[PLANTED.length + 1]!.color_label);
+  });
+
   it('gives the decoys no detector', () => {
     const units = rows(table);
     DECOYS.forEach((_, j) => {

@@ -25,6 +25,7 @@ interface DissectArgs extends CommonArgs {
   tallyCsv?: string;
   montage?: string;
   top: number;
+  detectorsOnly: boolean;
 }
 
 const SUBCOMMANDS = ['quantiles', 'tally', 'merge', 'summary'] as const;
@@ -132,6 +133,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('categories', { type: 'string', describe: 'Categories to label with, in output order (default: object,part,scene,texture,color that the probe has)' })
           .option('quantile', { type: 'number', default: 0.005, describe: "Top fraction of each unit's activations above its threshold" })
           .option('threshold', { type: 'number', default: 0.04, describe: 'IoU at which a unit counts as a detector' })
+          .option('detectors-only', { type: 'boolean', default: false, describe: 'Leave concept and category empty for units below --threshold (so venn counts detectors only); the per-category columns keep their labels' })
           .option('tally-csv', { type: 'string', describe: "Also write NetDissect-Lite's tally.csv (with several layers: a name with {layer})" })
           .option('montage', { type: 'string', describe: "Also write DIR/<layer>/<unit>.png: the unit's --top probe images with the activation above its threshold lit (NetDissect's view; the concepts table gets a montage column, atlas shows it)" })
           .option('top', { type: 'number', default: 8, describe: 'With --montage: how many probe images per unit (highest peak activation)' })
@@ -157,7 +159,7 @@ export function main(argv?: string[]): Promise<void> {
           if (positional.length > 1) throw new UsageError(`dissect summary reads one table, got ${positional.join(' ')}`);
           return summary(args, positional[0], given.some((a) => a === '--threshold' || a.startsWith('--threshold=')));
         }
-        if (sub === 'merge') return writeOutcome(await mergeParts(positional), { threshold: args.threshold, tallyCsv: args.tallyCsv, output: args.output }, ctx);
+        if (sub === 'merge') return writeOutcome(await mergeParts(positional), { threshold: args.threshold, tallyCsv: args.tallyCsv, output: args.output, detectorsOnly: args.detectorsOnly }, ctx);
         if (sub === 'quantiles' || sub === undefined) {
           if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]} (subcommands: ${SUBCOMMANDS.join(', ')})`);
         }
@@ -167,7 +169,7 @@ export function main(argv?: string[]): Promise<void> {
         if (m.shard) throw new UsageError('--shard goes with dissect quantiles and dissect tally (then dissect merge); a whole run needs every image for its thresholds');
         if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top must be a positive integer, got ${args.top}`);
         const outcome = await dissectWhole({ ...m, recompute: args.recompute, montage: args.montage, top: args.top }, ctx);
-        await writeOutcome(outcome, { threshold: args.threshold, tallyCsv: args.tallyCsv, output: args.output }, ctx);
+        await writeOutcome(outcome, { threshold: args.threshold, tallyCsv: args.tallyCsv, output: args.output, detectorsOnly: args.detectorsOnly }, ctx);
       },
     },
     given,

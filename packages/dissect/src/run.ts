@@ -281,7 +281,7 @@ export async function mergeParts(files: string[]): Promise<Outcome> {
 }
 
 /** Writes the concepts table (and the tally.csv files), and prints the detector counts. */
-export async function writeOutcome(o: Outcome, options: { threshold: number; tallyCsv?: string; output?: string }, ctx: ToolContext): Promise<void> {
+export async function writeOutcome(o: Outcome, options: { threshold: number; tallyCsv?: string; output?: string; detectorsOnly?: boolean }, ctx: ToolContext): Promise<void> {
   if (options.tallyCsv && o.layers.length > 1 && !options.tallyCsv.includes('{layer}')) {
     throw new CliError(`--tally-csv ${options.tallyCsv}: ${o.layers.length} layers need one file each (put {layer} in the name, e.g. tally-{layer}.csv)`);
   }
@@ -291,7 +291,7 @@ export async function writeOutcome(o: Outcome, options: { threshold: number; tal
     [META.layers, JSON.stringify(o.layers.map((l) => l.info))],
     [DISSECT_META, JSON.stringify({ quantile: o.quantile, threshold: options.threshold, categories: o.categories, images: o.images })],
   ]);
-  const batch = conceptsBatch(o.layers, o.names, o.categories, options.threshold, meta, o.montage?.paths);
+  const batch = conceptsBatch(o.layers, o.names, o.categories, options.threshold, meta, o.montage?.paths, options.detectorsOnly);
   const sinks = options.tallyCsv
     ? o.layers.map((l) => ({ l, sink: ByteSink.open(options.tallyCsv!.replace(/\{layer\}/g, l.info.name)) }))
     : [];

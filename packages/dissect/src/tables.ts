@@ -165,16 +165,20 @@ export function conceptsBatch(
   iouThreshold: number,
   meta: Map<string, string>,
   montages?: string[][],
+  detectorsOnly = false,
 ): RecordBatch {
   const rows = layers.flatMap((l, li) => l.labels.map((u) => ({ layer: l.info.name, u, t: l.thresholds[u.unit]!, montage: montages?.[li]![u.unit] ?? null })));
+  const isDetector = (u: UnitLabel) => u.label >= 0 && u.iou >= iouThreshold;
+  const labelled = (u: UnitLabel) => u.label >= 0 && (!detectorsOnly || isDetector(u));
   const nameOf = (label: number) => (label >= 0 ? names[label] ?? String(label) : null);
   const columns: Record<string, ReturnType<typeof int32Data> | ReturnType<typeof float64Data> | ReturnType<typeof utf8Data> | ReturnType<typeof boolData>> = {
     layer: utf8Data(rows.map((r) => r.layer)),
     unit: int32Data(Int32Array.from(rows, (r) => r.u.unit)),
-    concept: utf8Data(rows.map((r) => nameOf(r.u.label))),
+    // --detectors-only: a unit below the IoU threshold has no concept (venn then counts detectors).
+    concept: utf8Data(rows.map((r) => (labelled(r.u) ? nameOf(r.u.label) : null))),
     score: float64Data(Float64Array.from(rows, (r) => r.u.iou)),
-    category: utf8Data(rows.map((r) => (r.u.label >= 0 ? categories[r.u.category]! : null))),
-    detector: boolData(rows.map((r) => r.u.label >= 0 && r.u.iou >= iouThreshold)),
+    category: utf8Data(rows.map((r) => (labelled(r.u) ? categories[r.u.category]! : null))),
+    detector: boolData(rows.map((r) => isDetector(r.u))),
     threshold: float64Data(Float64Array.from(rows, (r) => r.t)),
   };
   if (montages) columns.montage = utf8Data(rows.map((r) => r.montage));
