@@ -89,12 +89,6 @@ function symbolicBatch(graph: onnx.GraphProto, input: onnx.IValueInfoProto): num
   return batch;
 }
 
-/** The image input's element type, for the one-line error on a model that takes something else. */
-export function inputElemType(model: LoadedModel): number | undefined {
-  const type = model.inputs[0]?.type?.tensorType?.elemType;
-  return type === undefined || type === null ? undefined : Number(type);
-}
-
 /** Scope components of a node name: `/layer2/layer2.0/conv1/Conv` → [layer2, layer2.0, conv1]. */
 export function nodeScopes(name: string): string[] {
   const parts = name.split('/').filter((p) => p.length > 0);
