@@ -9,6 +9,8 @@ export interface AdjointContext {
   a: NodeAttributes;
   inputs: string[];
   outputs: string[];
+  /** The model's own opset (before the graph was raised to 16). */
+  opset: number;
   /** The gradient arriving at output i (zeros shaped like it when nothing flows there). */
   grad(i: number): string;
   /** Whether input i needs a gradient (it depends on the image). */

@@ -95,6 +95,23 @@ export async function gradientGraph(model: LoadedModel, taps: string[], options:
     });
   }
 
+  // Values the adjoints bake in from the probe (pads, starts, split sizes, index maps) may
+  // depend on the image's shape, never on its values: those would be right for the probe only.
+  const dataDependent = new Set([input.name]);
+  for (const node of raised.nodes) {
+    if (node.opType === 'Shape' || node.opType === 'Size') continue;
+    if ((node.input ?? []).some((t) => dataDependent.has(t))) for (const t of node.output ?? []) dataDependent.add(t);
+  }
+  for (const i of relevant) {
+    const node = raised.nodes[i]!;
+    const rule = ADJOINTS[node.opType!]!;
+    const baked = [...(rule.values ?? []), ...(rule.indexProbe ? (node.input ?? []).map((_, k) => k).slice(1) : [])];
+    const k = baked.find((k) => node.input?.[k] && dataDependent.has(node.input[k]!));
+    if (k !== undefined) {
+      throw new CliError(`${model.path}: cannot differentiate ${node.opType} node '${node.name}' (layer ${layerOf(node)}): its input ${k} depends on the image's values`);
+    }
+  }
+
   // Forward nodes, with the extra outputs adjoints read (MaxPool's Indices).
   const forward = raised.nodes.map((node, i) => {
     const rule = relevant.has(i) ? ADJOINTS[node.opType!]! : undefined;
@@ -140,6 +157,7 @@ export async function gradientGraph(model: LoadedModel, taps: string[], options:
       a: new NodeAttributes(node),
       inputs,
       outputs,
+      opset,
       grad: (k) => {
         const list = grads.get(outputs[k]!);
         return list ? b.sum(list) : b.zerosLike(outputs[k]!);

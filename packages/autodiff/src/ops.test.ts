@@ -59,6 +59,14 @@ const cases: [string, OpModel, typeof LINEAR][] = [
   ['Pad edge', { input: [1, 4, 4], nodes: [{ opType: 'Pad', input: ['x', 'pads'], output: ['y'], attribute: [attr.string('mode', 'edge')] }], weights: { pads: { dims: [8], values: [0, 0, 3, 0, 0, 0, 1, 2], type: 'int64' } } }, LINEAR],
   ['Slice with steps 2 (spatial) and -1 (channels reversed)', { input: [3, 7, 7], nodes: [{ opType: 'Slice', input: ['x', 'st', 'en', 'ax', 'sp'], output: ['y'] }], weights: { st: { dims: [3], values: [-1, 1, 0], type: 'int64' }, en: { dims: [3], values: [-10, 7, 6], type: 'int64' }, ax: { dims: [3], values: [1, 2, 3], type: 'int64' }, sp: { dims: [3], values: [-1, 2, 3], type: 'int64' } } }, LINEAR],
   ['Resize nearest x2 (an index map)', { input: [3, 4, 4], nodes: [{ opType: 'Resize', input: ['x', '', 'scales'], output: ['y'], attribute: [attr.string('mode', 'nearest')] }], weights: { scales: { dims: [4], values: [1, 1, 2, 1.5] } } }, LINEAR],
+  ['Softmax over channels', { input: [3, 4, 4], nodes: [{ opType: 'Softmax', input: ['x'], output: ['y'], attribute: [attr.int('axis', 1)] }] }, SMOOTH],
+  ['LogSoftmax of logits (Flatten, Gemm)', { input: [1, 4, 4], nodes: [{ opType: 'Flatten', input: ['x'], output: ['f'] }, { opType: 'Gemm', input: ['f', 'w'], output: ['z'], attribute: [attr.int('transB', 1)] }, { opType: 'LogSoftmax', input: ['z'], output: ['y'] }], weights: { w: [5, 16] } }, SMOOTH],
+  ['Exp, Log, Sqrt, Pow (LayerNorm-like)', { input: [3, 4, 4], nodes: [{ opType: 'Pow', input: ['x', 'two'], output: ['sq'] }, { opType: 'ReduceMean', input: ['sq'], output: ['m'], attribute: [attr.ints('axes', [1])] }, { opType: 'Add', input: ['m', 'eps'], output: ['v'] }, { opType: 'Sqrt', input: ['v'], output: ['r'] }, { opType: 'Div', input: ['x', 'r'], output: ['n'] }, { opType: 'Exp', input: ['n'], output: ['e'] }, { opType: 'Add', input: ['e', 'eps'], output: ['e2'] }, { opType: 'Log', input: ['e2'], output: ['y'] }], weights: { two: { dims: [], values: [2] }, eps: { dims: [], values: [0.5] } } }, SMOOTH],
+  ['Erf (GELU as exported)', { input: [3, 4, 4], nodes: [{ opType: 'Div', input: ['x', 'k'], output: ['d'] }, { opType: 'Erf', input: ['d'], output: ['e'] }, { opType: 'Mul', input: ['x', 'e'], output: ['y'] }], weights: { k: { dims: [], values: [1.4142135] } } }, SMOOTH],
+  ['Softplus, Elu', { input: [3, 4, 4], nodes: [{ opType: 'Softplus', input: ['x'], output: ['s'] }, { opType: 'Elu', input: ['x'], output: ['e'], attribute: [attr.float('alpha', 0.7)] }, { opType: 'Add', input: ['s', 'e'], output: ['y'] }] }, PIECEWISE],
+  ['PRelu with per-channel slopes', { input: [3, 5, 5], nodes: [{ opType: 'PRelu', input: ['x', 'slope'], output: ['y'] }], weights: { slope: [3, 1, 1] } }, PIECEWISE],
+  ['GlobalMaxPool', { input: [3, 5, 5], nodes: [{ opType: 'GlobalMaxPool', input: ['x'], output: ['y'] }] }, PIECEWISE],
+  ['Gather of channels (an index map)', { input: [3, 4, 4], nodes: [{ opType: 'Gather', input: ['x', 'idx'], output: ['y'], attribute: [attr.int('axis', 1)] }], weights: { idx: { dims: [4], values: [2, 0, 2, 1], type: 'int64' } } }, LINEAR],
   ['ReduceMean keepdims 0, ReduceSum', { input: [3, 4, 4], nodes: [{ opType: 'ReduceMean', input: ['x'], output: ['m'], attribute: [attr.ints('axes', [1, 2]), attr.int('keepdims', 0)] }, { opType: 'ReduceSum', input: ['x', 'axes'], output: ['s'], attribute: [attr.int('keepdims', 1)] }, { opType: 'Flatten', input: ['s'], output: ['sf'] }, { opType: 'Add', input: ['m', 'sf'], output: ['y'] }], weights: { axes: { dims: [2], values: [1, 3], type: 'int64' } } }, LINEAR],
   ['Dropout and Identity', { input: [1, 4, 4], nodes: [{ opType: 'Dropout', input: ['x'], output: ['d'] }, { opType: 'Identity', input: ['d'], output: ['y'] }] }, LINEAR],
   ['a residual block (Conv, Relu, Add of two uses)', { input: [3, 6, 6], nodes: [{ opType: 'Relu', input: ['x'], output: ['r'] }, conv([3, 3, 3, 3], [attr.ints('pads', [1, 1, 1, 1])], 'r', 'c').spec, { opType: 'Add', input: ['c', 'x'], output: ['y'] }], weights: { w: [3, 3, 3, 3] } }, PIECEWISE],
@@ -75,10 +83,10 @@ describe('adjoints against finite differences', () => {
 
 describe('what cannot be differentiated', () => {
   it('stops with one line naming the operator, the node and the layer', async () => {
-    const model = opModel({ input: [3, 4, 4], nodes: [{ name: '/features/features.3/Softmax', opType: 'Softmax', input: ['x'], output: ['y'], attribute: [attr.int('axis', 1)] }] });
+    const model = opModel({ input: [3, 4, 4], nodes: [{ name: '/features/features.3/LRN', opType: 'LRN', input: ['x'], output: ['y'], attribute: [attr.int('size', 3)] }] });
     const error = await gradientGraph(model, ['y']).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CliError);
-    expect((error as Error).message).toBe("op.onnx: cannot differentiate Softmax node '/features/features.3/Softmax' (layer features.3): no adjoint for Softmax");
+    expect((error as Error).message).toBe("op.onnx: cannot differentiate LRN node '/features/features.3/LRN' (layer features.3): no adjoint for LRN");
   });
 
   it('refuses a tap the input does not reach', async () => {
@@ -87,8 +95,35 @@ describe('what cannot be differentiated', () => {
   });
 
   it('an operator past the tap does not matter', async () => {
-    const model = opModel({ input: [3, 4, 4], nodes: [{ opType: 'Relu', input: ['x'], output: ['y'] }, { opType: 'Softmax', input: ['y'], output: ['z'] }] });
+    const model = opModel({ input: [3, 4, 4], nodes: [{ opType: 'Relu', input: ['x'], output: ['y'] }, { opType: 'LRN', input: ['y'], output: ['z'], attribute: [attr.int('size', 3)] }] });
     const graph = await gradientGraph(model, ['y']);
     expect(graph.tapShapes).toEqual([[3, 4, 4]]);
+  });
+});
+
+describe('values baked in from the probe', () => {
+  it('may follow the image shape (ShuffleNet slices at Shape-derived starts) but not its values', async () => {
+    const shaped = opModel({
+      input: [3, 4, 4],
+      nodes: [
+        { opType: 'Shape', input: ['x'], output: ['s'] },
+        { opType: 'Gather', input: ['s', 'one'], output: ['c'], attribute: [attr.int('axis', 0)] },
+        { opType: 'Div', input: ['c', 'three'], output: ['end'] },
+        { opType: 'Slice', input: ['x', 'zero', 'end', 'one'], output: ['y'] },
+      ],
+      weights: { one: { dims: [1], values: [1], type: 'int64' }, three: { dims: [1], values: [3], type: 'int64' }, zero: { dims: [1], values: [0], type: 'int64' } },
+    });
+    expect(await adjointGap(shaped, LINEAR)).toBeLessThan(1e-4);
+    const valued = opModel({
+      input: [3, 4, 4],
+      nodes: [
+        { opType: 'ReduceMax', input: ['x'], output: ['m'], attribute: [attr.int('keepdims', 0)] },
+        { opType: 'Cast', input: ['m'], output: ['e'], attribute: [attr.int('to', 7)] },
+        { opType: 'Reshape', input: ['e', 'one'], output: ['end'] },
+        { opType: 'Slice', input: ['x', 'zero', 'end', 'one'], output: ['y'] },
+      ],
+      weights: { one: { dims: [1], values: [1], type: 'int64' }, zero: { dims: [1], values: [0], type: 'int64' } },
+    });
+    await expect(gradientGraph(valued, ['y'])).rejects.toThrow(/Slice node .*: its input 2 depends on the image's values/);
   });
 });

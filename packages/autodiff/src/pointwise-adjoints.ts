@@ -154,7 +154,98 @@ const batchNorm: AdjointRule = {
   },
 };
 
+const exp: AdjointRule = { backward: (ctx) => [ctx.b.op('Mul', [ctx.grad(0), ctx.outputs[0]!])] };
+const log: AdjointRule = { backward: (ctx) => [ctx.b.op('Div', [ctx.grad(0), ctx.inputs[0]!])] };
+const sqrt: AdjointRule = { backward: (ctx) => [ctx.b.op('Div', [ctx.grad(0), ctx.b.op('Mul', [ctx.outputs[0]!, ctx.b.scalar(2)])])] };
+
+/** Pow with an exponent that does not depend on the image (LayerNorm's x², L2 norms): e·x^(e−1). */
+const pow: AdjointRule = {
+  backward(ctx) {
+    if (ctx.wants(1)) throw new CliError(`Pow node '${ctx.node.name}': an exponent that depends on the image is not differentiated`);
+    const b = ctx.b;
+    const [x, e] = ctx.inputs as [string, string];
+    const slope = b.op('Mul', [e, b.op('Pow', [x, b.op('Sub', [e, b.op('CastLike', [b.scalar(1), e])])])]);
+    return [b.op('Mul', [ctx.grad(0), slope]), undefined];
+  },
+};
+
+/** Erf (GELU as exported at opset 13): 2/√π · exp(−x²). */
+const erf: AdjointRule = {
+  backward(ctx) {
+    const b = ctx.b;
+    const x = ctx.inputs[0]!;
+    const bell = b.op('Exp', [b.op('Neg', [b.op('Mul', [x, x])])]);
+    return [b.op('Mul', [ctx.grad(0), b.op('Mul', [bell, b.scalar(2 / Math.sqrt(Math.PI))])])];
+  },
+};
+
+const softplus: AdjointRule = { backward: (ctx) => [ctx.b.op('Mul', [ctx.grad(0), ctx.b.op('Sigmoid', [ctx.inputs[0]!])])] };
+
+/** Elu: g where x > 0, g·(y + α) elsewhere. */
+const elu: AdjointRule = {
+  backward(ctx) {
+    const b = ctx.b;
+    const g = ctx.grad(0);
+    const below = b.op('Mul', [g, b.op('Add', [ctx.outputs[0]!, b.scalar(ctx.a.float('alpha', 1))])]);
+    return [b.op('Where', [b.op('Greater', [ctx.inputs[0]!, b.scalar(0)]), g, below])];
+  },
+};
+
+/** PRelu with a learned slope (not differentiated): g where x > 0, g·slope elsewhere. */
+const prelu: AdjointRule = {
+  backward(ctx) {
+    if (ctx.wants(1)) throw new CliError(`PRelu node '${ctx.node.name}': a slope that depends on the image is not differentiated`);
+    const b = ctx.b;
+    const g = ctx.grad(0);
+    const [x, slope] = ctx.inputs as [string, string];
+    return [b.op('Where', [b.op('Greater', [x, b.scalar(0)]), g, b.op('Mul', [g, slope])]), undefined];
+  },
+};
+
+/** Softmax over one axis (opset 13's meaning): y ⊙ (g − Σ_axis g ⊙ y). */
+const softmax: AdjointRule = {
+  backward(ctx) {
+    const b = ctx.b;
+    const y = ctx.outputs[0]!;
+    const axis = softmaxAxis(ctx);
+    const g = ctx.grad(0);
+    const inner = b.op('ReduceSum', [b.op('Mul', [g, y]), b.int64([axis])], [attr.int('keepdims', 1)]);
+    return [b.op('Mul', [y, b.op('Sub', [g, inner])])];
+  },
+};
+
+/** LogSoftmax: g − softmax(x) · Σ_axis g. */
+const logSoftmax: AdjointRule = {
+  backward(ctx) {
+    const b = ctx.b;
+    const axis = softmaxAxis(ctx);
+    const g = ctx.grad(0);
+    const total = b.op('ReduceSum', [g, b.int64([axis])], [attr.int('keepdims', 1)]);
+    return [b.op('Sub', [g, b.op('Mul', [b.op('Exp', [ctx.outputs[0]!]), total])])];
+  },
+};
+
+/** Softmax's axis; before opset 13 the operator flattened from the axis on, which matches one axis only when it is the last. */
+function softmaxAxis(ctx: AdjointContext): number {
+  const rank = ctx.shape(ctx.inputs[0]!).length;
+  const opset13 = ctx.opset >= 13;
+  const raw = ctx.a.int('axis', opset13 ? -1 : 1);
+  const axis = raw < 0 ? raw + rank : raw;
+  if (!opset13 && axis !== rank - 1) throw new CliError(`${ctx.node.opType} node '${ctx.node.name}': opset ${ctx.opset}'s flattening softmax over axes ${axis}.. is not differentiated (re-export at opset 13 or later)`);
+  return axis;
+}
+
 export const POINTWISE_ADJOINTS: Record<string, AdjointRule> = {
+  Exp: exp,
+  Log: log,
+  Sqrt: sqrt,
+  Pow: pow,
+  Erf: erf,
+  Softplus: softplus,
+  Elu: elu,
+  PRelu: prelu,
+  Softmax: softmax,
+  LogSoftmax: logSoftmax,
   Identity: passThrough,
   Dropout: { ...passThrough, nonDifferentiable: [1, 2] },
   Relu: relu,

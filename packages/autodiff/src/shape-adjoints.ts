@@ -201,8 +201,16 @@ const resize: AdjointRule = {
   },
 };
 
+/** Gather with indices that do not depend on the image (a class token, a channel subset): an index map. */
+const gather: AdjointRule = {
+  nonDifferentiable: [1],
+  indexProbe: true,
+  backward: (ctx) => [indexMapped(ctx)],
+};
+
 export const SHAPE_ADJOINTS: Record<string, AdjointRule> = {
   Resize: resize,
+  Gather: gather,
   Reshape: reshape,
   Flatten: reshape,
   Squeeze: reshape,

@@ -153,7 +153,21 @@ const globalAveragePool: AdjointRule = {
   },
 };
 
+/** GlobalMaxPool → the gradient onto each channel's (first) maximum. */
+const globalMaxPool: AdjointRule = {
+  backward(ctx) {
+    const b = ctx.b;
+    const x = ctx.inputs[0]!;
+    const cells = b.op('Reshape', [x, b.int64([0, 0, -1])]);
+    const where = b.op('ArgMax', [cells], [attr.int('axis', 2), attr.int('keepdims', 1)]);
+    const g = b.op('Reshape', [ctx.grad(0), b.int64([0, 0, 1])]);
+    const scattered = b.op('ScatterElements', [b.zerosLike(cells), where, g], [attr.int('axis', 2)]);
+    return [b.op('Reshape', [scattered, b.shape(x)])];
+  },
+};
+
 export const WINDOW_ADJOINTS: Record<string, AdjointRule> = {
+  GlobalMaxPool: globalMaxPool,
   Conv: conv,
   MaxPool: maxPool,
   AveragePool: averagePool,

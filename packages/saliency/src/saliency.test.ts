@@ -169,7 +169,7 @@ describe('errors', () => {
       encodeModel({
         name: 'm',
         node: [
-          { opType: 'Softmax', name: '/head/softmax/Softmax', input: ['input'], output: ['s'], attribute: [{ name: 'axis', type: 2, i: 1 }] },
+          { opType: 'LRN', name: '/head/lrn/LRN', input: ['input'], output: ['s'], attribute: [{ name: 'size', type: 2, i: 3 }] },
           { opType: 'Relu', name: '/head/relu/Relu', input: ['s'], output: ['y'] },
         ],
         input: [valueInfo('input', ElemType.float32, ['N', 1, 28, 28])],
@@ -179,7 +179,7 @@ describe('errors', () => {
     const result = await runBin('saliency', ['--model', model, '--layer', 'head', '--channel', '0', firstBags[0]!]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain("cannot differentiate Softmax node '/head/softmax/Softmax' (layer head.softmax): no adjoint for Softmax");
+    expect(result.stderr).toContain("cannot differentiate LRN node '/head/lrn/LRN' (layer head.lrn): no adjoint for LRN");
     expect(result.stdout.length).toBe(0);
   });
 
