@@ -7,7 +7,7 @@ import { convertWithSharp, decodeWithSharp, resizeCropWithSharp } from './image-
 
 /**
  * Which resampler does the Resize: 'pil' is torchvision's on PIL images byte for byte (a
- * typed-array kernel, ~3 ms per 640x427 photo on the main thread); 'libvips' is sharp's
+ * typed-array kernel, ~2-3 ms per 640x427 photo on the main thread); 'libvips' is sharp's
  * bilinear on libuv threads (~1 ms, not PIL's kernel: ~1% off at deep layers).
  */
 export const RESIZE_KERNELS = ['pil', 'libvips'] as const;
