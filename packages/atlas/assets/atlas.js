@@ -9,6 +9,8 @@
   var concept = document.getElementById('concept');
   var facet = document.getElementById('facet');
   var shown = document.getElementById('shown');
+  // With dream's visualizations: which image the cards show (top patch or feature visualisation).
+  var card = document.getElementById('card');
 
   function number(card, key) {
     var v = parseFloat(card.dataset[key]);
@@ -32,12 +34,17 @@
       grid.appendChild(card);
     });
     shown.textContent = visible + ' of ' + cards.length + ' neurons';
-    var state = new URLSearchParams({ sort: sort.value, concept: concept.value, facet: facet.value }).toString();
+    var params = { sort: sort.value, concept: concept.value, facet: facet.value };
+    if (card) {
+      grid.classList.toggle('show-vis', card.value === 'vis');
+      params.card = card.value;
+    }
+    var state = new URLSearchParams(params).toString();
     history.replaceState(null, '', '#' + state);
   }
 
   var saved = new URLSearchParams(location.hash.slice(1));
-  [['sort', sort], ['concept', concept], ['facet', facet]].forEach(function (pair) {
+  [['sort', sort], ['concept', concept], ['facet', facet]].concat(card ? [['card', card]] : []).forEach(function (pair) {
     var value = saved.get(pair[0]);
     if (value !== null && Array.prototype.some.call(pair[1].options, function (o) { return o.value === value; })) pair[1].value = value;
     pair[1].addEventListener('change', apply);

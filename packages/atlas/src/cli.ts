@@ -42,6 +42,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('components', { type: 'string', describe: 'components table (from `ica`)' })
           .option('similarity', { type: 'string', describe: 'similarity table (from `similarity`)' })
           .option('concepts', { type: 'string', describe: 'concepts table (csv --to-arrow --kind concepts, or cof --concepts); default label: the dominant class' })
+          .option('visualizations', { type: 'string', describe: "visualizations table (from `dream`): each neuron's feature visualisation on its page and as a card image" })
           .option('images', { type: 'string', describe: 'Folder that relative image paths in the topk table are relative to' })
           .option('top', { type: 'number', default: 100, describe: 'Top images shown per neuron' })
           .option('thumb', { type: 'number', describe: 'Thumbnail side in px (default: the input size, at most 96)' })

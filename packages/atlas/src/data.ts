@@ -59,6 +59,8 @@ export interface Neuron {
   dissection?: { category: string; label: string | null; iou: number }[];
   /** dissect --montage: a PNG of the unit's top probe images with its thresholded activation lit. */
   montage?: string;
+  /** dream: the unit's feature visualisation (CHW in [0, 1]) and its objective's value on it. */
+  visualization?: Component & { value: number; objective: string };
 }
 
 export interface Layer {
@@ -84,6 +86,7 @@ export interface AtlasInputs {
   components?: string;
   similarity?: string;
   concepts?: string;
+  visualizations?: string;
 }
 
 interface Loaded {
@@ -141,6 +144,7 @@ export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy
   const components = inputs.components ? await load(inputs.components, 'components', 'components', policy) : undefined;
   const similarity = inputs.similarity ? await load(inputs.similarity, 'similarity', 'similarity', policy) : undefined;
   const concepts = inputs.concepts ? await load(inputs.concepts, 'concepts', 'concepts', policy) : undefined;
+  const visualizations = inputs.visualizations ? await load(inputs.visualizations, 'visualizations', 'visualizations', policy) : undefined;
 
   const preprocess = parsePreprocess(topk.schema.metadata.get(META.preprocess), `--topk ${topk.name}`);
   const classes = classesOf(topk.schema) ?? classesOf(cof.schema) ?? [];
@@ -229,6 +233,26 @@ export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy
       const montage = names.has('montage') ? (get('montage') as string | null) : null;
       if (n && montage) n.montage = montage;
       if (n && dissected.length > 0) n.dissection = dissected.map((c) => ({ category: c, label: get(`${c}_label`) as string | null, iou: Number(get(`${c}_iou`)) }));
+    });
+  }
+
+  if (visualizations) {
+    // dream's rows: one per unit (the first image of a diversity batch); only for neurons the atlas shows.
+    const hasSample = visualizations.schema.fields.some((f) => f.name === 'sample');
+    eachRow(visualizations, (get) => {
+      const neuron = get('neuron') as number | null;
+      const pixels = get('pixels') as Vector | null;
+      if (neuron === null || !pixels || (hasSample && (get('sample') as number | null) !== 0)) return;
+      const n = layers.get(get('layer') as string)?.get(neuron);
+      if (!n) return;
+      n.visualization = {
+        height: get('height') as number,
+        width: get('width') as number,
+        channels: get('channels') as number,
+        pixels: Float32Array.from(pixels.toArray() as Float32Array),
+        value: get('value') as number,
+        objective: get('objective') as string,
+      };
     });
   }
 

@@ -55,6 +55,11 @@ function topPatch(site: SiteModel, root: string, layer: Layer, n: Neuron, displa
   return thumbnail(site, root, tile, display, { region, alt: `top patch of ${layer.name} neuron ${n.neuron}` });
 }
 
+/** Where a unit's feature visualisation (dream) goes in the site. */
+export function visualizationFile(slug: string, neuron: number): string {
+  return `vis/${slug}/${neuron}.png`;
+}
+
 /** Where a unit's dissection montage goes in the site. */
 export function montageFile(slug: string, neuron: number): string {
   return `dissection/${slug}/${neuron}.png`;
@@ -70,8 +75,13 @@ function conceptText(site: SiteModel, n: Neuron): { name: string; text: string }
 function neuronCard(site: SiteModel, layer: Layer, n: Neuron): Raw {
   const s = n.stats;
   const concept = conceptText(site, n);
+  const vis = n.visualization
+    ? html`<img class="vis-card" src="../${visualizationFile(site.slugs.get(layer.name)!, n.neuron)}" width="${CARD}" height="${CARD}" alt="feature visualisation of ${layer.name} neuron ${n.neuron}">`
+    : layer.neurons.some((m) => m.visualization)
+      ? html`<span class="sp empty vis-card" style="width:${CARD}px;height:${CARD}px"></span>`
+      : '';
   return html`<a class="card" href="${n.neuron}.html" data-neuron="${n.neuron}" data-gini="${s?.gini ?? ''}" data-flatness="${s?.flatness ?? ''}" data-mf="${s?.mf ?? ''}" data-facet="${s?.facet ?? ''}" data-concept="${concept.name}">
-${topPatch(site, '../', layer, n, CARD)}
+${topPatch(site, '../', layer, n, CARD)}${vis}
 <span class="meta"><b>#${n.neuron}</b> <span class="facet ${s?.facet ?? ''}">${s?.facet ?? ''}</span><br><span class="concept">${concept.text}</span><br><small>gini ${fmt(s?.gini, 2)} · flat ${fmt(s?.flatness, 2)}</small></span></a>`;
 }
 
@@ -112,7 +122,8 @@ export function layerPage(site: SiteModel, layer: Layer): string {
 <label>sort <select id="sort"><option value="neuron">neuron</option><option value="gini">Gini (most selective first)</option><option value="flatness">flatness (flattest first)</option><option value="mf">MF degree (highest first)</option><option value="concept">concept</option></select></label>
 <label>concept <select id="concept"><option value="">all</option>${s.concepts.map((c) => html`<option value="${c.name}">${c.name} (${c.neurons})</option>`)}</select></label>
 <label>facet <select id="facet"><option value="">all</option><option value="SF">SF</option><option value="MF">MF</option></select></label>
-<output id="shown">${s.neurons} of ${s.neurons} neurons</output>
+${layer.neurons.some((n) => n.visualization) ? html`<label>card image <select id="card"><option value="top">top image patch</option><option value="vis">feature visualisation</option></select></label>
+` : ''}<output id="shown">${s.neurons} of ${s.neurons} neurons</output>
 </form>
 <div id="cards" class="cards">${layer.neurons.map((n) => neuronCard(site, layer, n))}</div>`;
   return page(`${layer.name}: ${site.title}`, '../', body, html` › <a href="index.html">${layer.name}</a>`);
@@ -173,7 +184,12 @@ ${n.dissection ? html`<tr><th>dissection</th><td>${n.dissection.map((d, i) => ht
 <tr><th>MF degree</th><td>${fmt(s?.mf)} (normalised ${fmt(s?.mfNorm)})</td></tr>
 <tr><th>top image value</th><td>${fmt(n.top[0]?.value)}</td></tr>
 </table></section>
-<section><h2>Classes of the top ${n.top.length} images</h2>${classHistogram(site, n.counts)}</section>
+${
+    n.visualization
+      ? html`<section><h2>Feature visualisation</h2><p><img class="vis" src="../${visualizationFile(site.slugs.get(layer.name)!, n.neuron)}" width="${Math.max(128, n.visualization.width)}" alt="feature visualisation of ${layer.name} neuron ${n.neuron}"></p><p class="help">${n.visualization.objective} ${fmt(n.visualization.value)} on this image (dream); the top dataset image: ${fmt(n.top[0]?.value)}</p></section>
+`
+      : ''
+  }<section><h2>Classes of the top ${n.top.length} images</h2>${classHistogram(site, n.counts)}</section>
 <section><h2>ICA components</h2>${componentStrip(site, layer, n)}</section>
 <section><h2>Most similar neurons</h2>${
     similar.length === 0

@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LruCache, type ToolContext } from '@cnnpipe/core';
-import { componentSheet, indexPage, layerPage, montageFile, neuronPage } from './pages.js';
+import sharp from 'sharp';
+import { componentSheet, indexPage, layerPage, montageFile, neuronPage, visualizationFile } from './pages.js';
 import type { SiteModel } from './site-model.js';
 import { renderSheets, type Tile } from './sprites.js';
 import { componentTile, imageTile, missingTile } from './tiles.js';
@@ -70,6 +71,21 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
     const channels = tiles.some((t) => t.channels === 3) ? 3 : 1;
     const slug = site.slugs.get(layer.name)!;
     await renderSheets(sprites.layout, sprites.count, channels, (i) => componentTile(tiles[i]!, sprites.layout.tile), (sheet, png) => write(componentSheet(slug, sheet), png));
+  }
+
+  // dream's feature visualisations, one PNG per unit.
+  for (const layer of data.layers) {
+    for (const n of layer.neurons) {
+      const v = n.visualization;
+      if (!v) continue;
+      const plane = v.height * v.width;
+      const bytes = Buffer.alloc(plane * v.channels);
+      for (let c = 0; c < v.channels; c++) for (let p = 0; p < plane; p++) bytes[p * v.channels + c] = Math.max(0, Math.min(255, Math.round(v.pixels[c * plane + p]! * 255)));
+      const target = join(dir, visualizationFile(site.slugs.get(layer.name)!, n.neuron));
+      mkdirSync(dirname(target), { recursive: true });
+      const image = sharp(bytes, { raw: { width: v.width, height: v.height, channels: v.channels as 1 | 3 } });
+      write(visualizationFile(site.slugs.get(layer.name)!, n.neuron), await (v.channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer());
+    }
   }
 
   // dissect --montage images, copied in so the site stands alone.
