@@ -27,11 +27,7 @@ export interface SessionOptions {
    * a fraction of the time for a model that runs once (a shape probe), at a slower run.
    */
   optimization?: 'all' | 'basic';
-  /**
-   * onnxruntime graph optimisers to leave out, by name. Gradient graphs (@cnnpipe/autodiff)
-   * need 'NchwcTransformer' off: with it, ResNet18's input gradients are 3e-3 off
-   * torch.autograd's, 6e-7 without.
-   */
+  /** onnxruntime graph optimisers to leave out, by name (e.g. 'NchwcTransformer'), for comparisons and workarounds. */
   disabledOptimizers?: string[];
   /** Where to look for provider libraries (tests). */
   environment?: ProbeEnvironment;
