@@ -91,7 +91,9 @@ describe('describe (the command)', () => {
     const want = fromIPC((await runBin('describe', inputs)).stdout).toArray().map((r) => r.toJSON());
     const py = writeConceptTable(dir, data, { pyarrow: true, file: 'pyarrow.arrows' });
     const fromPy = await runBin('describe', ['--activations', activations, '--image-embeddings', `${images}:logits`, '--concepts', py]);
-    expect(fromPy.stderr).toBe('');
+    // A reader of foreign tables may say what it assumed (a note); nothing worse.
+    expect(fromPy.code).toBe(0);
+    expect(fromPy.stderr).not.toMatch(/error|warning/);
     expect(fromIPC(fromPy.stdout).toArray().map((r) => r.toJSON())).toEqual(want);
     const header = ['concept', ...Array.from({ length: data.d }, (_, j) => `e${j}`)].join(',');
     const lines = Array.from({ length: data.c }, (_, t) => [conceptWord(t), ...Array.from(data.concepts.subarray(t * data.d, (t + 1) * data.d))].join(','));
