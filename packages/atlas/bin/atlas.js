@@ -1,8 +1,4 @@
 #!/usr/bin/env node
-// Node >= 22.1 keeps compiled modules in an on-disk cache (start-up ~0.05 s faster); Node 20
-// has no such API. The tool is imported after, so that its modules are compiled through it.
-import module from 'node:module';
+import { launch } from '@cnnpipe/core/launch';
 
-module.enableCompileCache?.();
-const { main } = await import('../dist/cli.js');
-main();
+launch(import.meta.url, 'atlas');
