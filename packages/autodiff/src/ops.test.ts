@@ -25,6 +25,7 @@ function convModel(input: [number, number, number], w: number[], attributes: Ret
 const cases: [string, OpModel, typeof LINEAR][] = [
   ['Conv 3x3 pad 1', convModel([3, 8, 8], [4, 3, 3, 3], [attr.ints('pads', [1, 1, 1, 1])]), LINEAR],
   ['Conv grouped (2 groups), stride 2, asymmetric pads', { input: [3, 9, 9], nodes: [conv([4, 3, 1, 1], [], 'x', 'h').spec, { opType: 'Conv', input: ['h', 'w2'], output: ['y'], attribute: [attr.int('group', 2), attr.ints('strides', [2, 2]), attr.ints('pads', [0, 1, 2, 0])] }], weights: { w: [4, 3, 1, 1], w2: [6, 2, 3, 3] } }, LINEAR],
+  ['Conv grouped (2 groups), stride 1, asymmetric pads (the flipped-kernel Conv adjoint)', { input: [3, 7, 7], nodes: [conv([4, 3, 1, 1], [], 'x', 'h').spec, { opType: 'Conv', input: ['h', 'w2'], output: ['y'], attribute: [attr.int('group', 2), attr.ints('pads', [0, 1, 2, 0]), attr.ints('kernel_shape', [3, 2])] }], weights: { w: [4, 3, 1, 1], w2: [6, 2, 3, 2] } }, LINEAR],
   ['Conv depthwise, dilation 2', convModel([3, 10, 10], [3, 1, 3, 3], [attr.int('group', 3), attr.ints('dilations', [2, 2]), attr.ints('pads', [2, 2, 2, 2])]), LINEAR],
   ['Conv stride 3 leaving trailing cells (output_padding)', convModel([1, 11, 11], [3, 1, 2, 2], [attr.ints('strides', [3, 3])]), LINEAR],
   ['Conv 1x7 and 7x1 kernels', { input: [1, 9, 9], nodes: [conv([3, 1, 1, 7], [attr.ints('pads', [0, 3, 0, 3])], 'x', 'h').spec, { opType: 'Conv', input: ['h', 'w2'], output: ['y'], attribute: [attr.ints('pads', [3, 0, 3, 0])] }], weights: { w: [3, 1, 1, 7], w2: [2, 3, 7, 1] } }, LINEAR],
