@@ -72,21 +72,33 @@ export async function probeShapes(model: LoadedModel, tensors: string[], input: 
 }
 
 /**
- * The batch size a model must run at, or undefined when any works. Only a model exported
- * with a fixed batch (`declaredBatch`) can need one: its loaded input is symbolic, and a
- * probe at batch 2 shows whether every tapped tensor and output then has batch 2 (a
- * flatten exported as Reshape [1,-1] folds the batch into the features, or fails).
+ * Shapes of `tensors` and the batch size the model must run at (undefined when any works).
+ * Only a model exported with a fixed batch (`declaredBatch`) can need one: its loaded input
+ * is symbolic, and one probe at batch 2 shows whether every tapped tensor and output then
+ * has batch 2 (a flatten exported as Reshape [1,-1] folds the batch into the features, or
+ * fails); its shapes serve as they are.
  */
-export async function requiredBatch(model: LoadedModel, tensors: string[], input: ModelInput, size: number): Promise<number | undefined> {
-  if (model.declaredBatch === undefined) return undefined;
+export async function probeShapesAndBatch(
+  model: LoadedModel,
+  tensors: string[],
+  input: ModelInput,
+  size: number,
+): Promise<{ shapes: number[][]; fixedBatch?: number }> {
+  if (model.declaredBatch === undefined) return { shapes: await probeShapes(model, tensors, input, size) };
   const probe = 2;
+  const all = [...new Set([...tensors, ...model.outputs])];
   try {
-    const shapes = await probeShapes(model, [...new Set([...tensors, ...model.outputs])], input, size, probe);
-    if (shapes.every((shape) => shape[0] === probe)) return undefined;
+    const shapes = await probeShapes(model, all, input, size, probe);
+    if (shapes.every((shape) => shape[0] === probe)) return { shapes: tensors.map((t) => shapes[all.indexOf(t)]!) };
   } catch {
     // onnxruntime refused the batch: the graph bakes it in.
   }
-  return model.declaredBatch;
+  return { shapes: await probeShapes(model, tensors, input, size, model.declaredBatch), fixedBatch: model.declaredBatch };
+}
+
+/** The batch size a model must run at, or undefined when any works (see probeShapesAndBatch). */
+export async function requiredBatch(model: LoadedModel, tensors: string[], input: ModelInput, size: number): Promise<number | undefined> {
+  return (await probeShapesAndBatch(model, tensors, input, size)).fixedBatch;
 }
 
 export interface LayerListing {
@@ -105,9 +117,7 @@ export async function listLayers(model: LoadedModel, input: ModelInput, size: nu
   if (listed.length === 0) {
     throw new CliError(`${model.path}: no PyTorch module scopes in node names or node metadata (expected a torch.onnx.export model; --layer also takes exact tensor names)`);
   }
-  const tensors = listed.map((l) => l.tensor);
-  const batch = (await requiredBatch(model, tensors, input, size)) ?? 1;
-  const shapes = await probeShapes(model, tensors, input, size, batch);
+  const { shapes } = await probeShapesAndBatch(model, listed.map((l) => l.tensor), input, size);
   return listed.map((l, i) => ({ ...l, shape: shapes[i]!.slice(1) }));
 }
 
@@ -136,8 +146,7 @@ export async function planExtraction(
   const tensors = layerNames.map((name) => resolveLayer(model, name));
   const size = options.size ?? input.size ?? 224;
   const probeTensors = options.logits ? [...tensors, model.outputs[0]!] : tensors;
-  const fixedBatch = await requiredBatch(model, probeTensors, input, size);
-  const shapes = await probeShapes(model, probeTensors, input, size, fixedBatch ?? 1);
+  const { shapes, fixedBatch } = await probeShapesAndBatch(model, probeTensors, input, size);
   const fields = receptiveFields(model.nodes, input.name, size, model.proto.graph?.initializer ?? []);
   const taps: Tap[] = layerNames.map((name, i) => ({ name, tensor: tensors[i]!, rank: shapes[i]!.length }));
   for (const tap of taps) {
