@@ -129,9 +129,9 @@ export function main(argv?: string[]): Promise<void> {
         '[0, 1] (CHW) and `value`, the objective on that image measured as `extract` would measure the saved PNG. ' +
         "The network sees the image through extract's preprocessing (--preset, --input-size, --resize, --mean, --std).",
       examples: [
-        ['dream --model examples/zoo/vgg.onnx --layer block3 --channel 5 --steps 128 --png out/vis > out/vis.arrows', 'one unit, its PNG in out/vis'],
-        ['dream --model examples/zoo/vgg.onnx --layer block3 --all --png out/vis > out/block3-vis.arrows', 'every unit of a layer, 8 at a time, with a progress bar'],
-        ['dream --model examples/zoo/resnet.onnx --layer layer2 --objective deepdream --from examples/data/fashion-mnist/test/bag/00000.png --png out/dream > /dev/null', 'DeepDream on an image'],
+        ['dream --model examples/zoo/vgg.onnx --layer block3 --channel 5 --steps 128 --png out/vis -o out/vis.arrows', 'one unit, its PNG in out/vis'],
+        ['dream --model examples/zoo/vgg.onnx --layer block3 --all --png out/vis -o out/block3-vis.arrows', 'every unit of a layer, 8 at a time, with a progress bar'],
+        ['dream --model examples/zoo/resnet.onnx --layer layer2 --objective deepdream --from examples/data/fashion-mnist/test/bag/00018.png --png out/dream > /dev/null', 'DeepDream on an image'],
         ['dream --model examples/zoo/vgg.onnx --layer block2 --channel 3 --diversity 100 --batch 4 --png out/div > /dev/null', 'four different images of one unit'],
       ],
       options: (y) =>
