@@ -8,8 +8,8 @@ import { readFileSync, statSync } from 'node:fs';
 
 module.enableCompileCache?.();
 
-/** The entry module of the tool whose bin is at `binUrl`. */
-function entry(binUrl, tool) {
+/** The entry module of the tool whose bin is at `binUrl`: its bundle while fresh, else dist/cli.js. */
+export function toolEntry(binUrl, tool) {
   const dist = new URL('../dist/', binUrl);
   try {
     const bundle = new URL(`${tool}.bundle.mjs`, dist);
@@ -24,6 +24,6 @@ function entry(binUrl, tool) {
 
 /** Starts the tool `tool` whose bin file is `binUrl` (the bin's import.meta.url). */
 export async function launch(binUrl, tool) {
-  const { main } = await import(entry(binUrl, tool).href);
+  const { main } = await import(toolEntry(binUrl, tool).href);
   return main();
 }
