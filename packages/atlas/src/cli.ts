@@ -14,7 +14,7 @@ export function main(argv?: string[]): Promise<void> {
   return runTool<AtlasArgs>(
     {
       name: 'atlas',
-      usage: '--topk T --cof C --stats S [--components I] [--similarity M] [--concepts K] -o SITE',
+      usage: '--topk T --cof C --stats S [--components I] [--similarity M] [--concepts K] [--saliency G] -o SITE',
       description:
         'Builds a static web site for browsing a network neuron by neuron, like OpenAI Microscope: an ' +
         'index of layers (neurons, SF/MF counts, mean similarity, top concepts), a page per layer with ' +
@@ -41,6 +41,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('stats', { type: 'string', demandOption: true, describe: 'neuron-stats table (from `sparsity`)' })
           .option('components', { type: 'string', describe: 'components table (from `ica`)' })
           .option('similarity', { type: 'string', describe: 'similarity table (from `similarity`)' })
+          .option('saliency', { type: 'string', describe: "saliency table (saliency --topk): top images shown as the neuron's saliency maps" })
           .option('concepts', { type: 'string', describe: 'concepts table (csv --to-arrow --kind concepts, or cof --concepts); default label: the dominant class' })
           .option('visualizations', { type: 'string', describe: "visualizations table (from `dream`): each neuron's feature visualisation on its page and as a card image" })
           .option('images', { type: 'string', describe: 'Folder that relative image paths in the topk table are relative to' })

@@ -1,4 +1,5 @@
 import {
+  CliError,
   META,
   NonFiniteGuard,
   classesOf,
@@ -24,6 +25,8 @@ export interface TopImage {
   value: number;
   /** Flat h*W+w index of the strongest cell, when extract ran with --argmax. */
   argmax: number | null;
+  /** From the saliency table: d(the neuron's channel mean)/d(input) on this image, CHW like the input. */
+  saliency?: Float32Array;
 }
 
 export interface NeuronStats {
@@ -87,6 +90,7 @@ export interface AtlasInputs {
   similarity?: string;
   concepts?: string;
   visualizations?: string;
+  saliency?: string;
 }
 
 interface Loaded {
@@ -144,6 +148,7 @@ export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy
   const components = inputs.components ? await load(inputs.components, 'components', 'components', policy) : undefined;
   const similarity = inputs.similarity ? await load(inputs.similarity, 'similarity', 'similarity', policy) : undefined;
   const concepts = inputs.concepts ? await load(inputs.concepts, 'concepts', 'concepts', policy) : undefined;
+  const saliency = inputs.saliency ? await load(inputs.saliency, 'saliency', 'saliency', policy) : undefined;
   const visualizations = inputs.visualizations ? await load(inputs.visualizations, 'visualizations', 'visualizations', policy) : undefined;
 
   const preprocess = parsePreprocess(topk.schema.metadata.get(META.preprocess), `--topk ${topk.name}`);
@@ -253,6 +258,21 @@ export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy
         value: get('value') as number,
         objective: get('objective') as string,
       };
+    });
+  }
+
+  if (saliency) {
+    // Maps of (layer, neuron, image) pairs the atlas shows; a neuron's top image gets its map.
+    eachRow(saliency, (get) => {
+      const pixels = get('pixels') as Vector | null;
+      const n = layers.get(get('layer') as string)?.get(get('neuron') as number);
+      if (!pixels || !n) return;
+      const [height, width, channels] = [get('height'), get('width'), get('channels')] as number[];
+      if (height !== preprocess.size || width !== preprocess.size || channels !== preprocess.channels) {
+        throw new CliError(`--saliency ${saliency.name}: maps are ${channels}x${height}x${width}, the topk table's images ${preprocess.channels}x${preprocess.size}x${preprocess.size} (run saliency with the same preprocessing as extract)`);
+      }
+      const image = get('image') as string;
+      for (const t of n.top) if (t.image === image) t.saliency = Float32Array.from(pixels.toArray() as Float32Array);
     });
   }
 

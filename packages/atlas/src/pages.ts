@@ -12,6 +12,7 @@ const COMPONENT = 72;
 const SIMILAR = 64;
 
 export const componentSheet = (slug: string, sheet: number) => `img/components-${slug}-${sheet}.png`;
+export const saliencySheet = (slug: string, sheet: number, format: string) => `img/saliency-${slug}-${sheet}.${format}`;
 
 interface ThumbnailOptions {
   region?: Region;
@@ -159,9 +160,16 @@ function componentStrip(site: SiteModel, layer: Layer, n: Neuron): Raw {
   })}</div>`;
 }
 
+/** A top image: its saliency map for the neuron where the saliency table has one, else the image with the receptive field boxed. */
 function topFigure(site: SiteModel, layer: Layer, n: Neuron, t: TopImage, index: number): Raw {
   const name = t.image.startsWith(site.imageRoot) ? t.image.slice(site.imageRoot.length) : t.image;
-  return html`<figure>${thumbnail(site, '../', site.images.top(layer.name, n.neuron, index), TOP, { box: receptiveBox(t.argmax, layer.info), alt: name, styled: true })}<figcaption>#${t.rank} ${fmt(t.value)}<br>${t.cls ?? '?'}</figcaption></figure>`;
+  const sprites = site.saliency.get(layer.name);
+  const slot = sprites?.slots.get(`${n.neuron}:${index}`);
+  const tile =
+    sprites && slot !== undefined
+      ? thumbnail(site, '../', { file: saliencySheet(site.slugs.get(layer.name)!, sprites.layout.slot(slot).sheet, site.images.format), layout: sprites.layout, slot: sprites.layout.slot(slot) }, TOP, { alt: `saliency of ${name}` })
+      : thumbnail(site, '../', site.images.top(layer.name, n.neuron, index), TOP, { box: receptiveBox(t.argmax, layer.info), alt: name, styled: true });
+  return html`<figure>${tile}<figcaption>#${t.rank} ${fmt(t.value)}<br>${t.cls ?? '?'}</figcaption></figure>`;
 }
 
 export function neuronPage(site: SiteModel, layer: Layer, n: Neuron, position: number): string {
@@ -197,7 +205,7 @@ ${
       : html`<div class="similar">${similar.map((m) => html`<a href="${m.neuron}.html" title="Pearson ${fmt(m.pearson)}">${topPatch(site, '../', layer, byNumber.get(m.neuron) ?? { ...n, neuron: m.neuron, top: [] }, SIMILAR)}<span>#${m.neuron} · ${fmt(m.pearson, 2)}</span></a>`)}</div>`
   }</section>
 </div>
-<h2>Top ${tops.length} images${layer.info?.rf ? ', receptive field of the peak boxed, its centre dotted' : ''}</h2>
+<h2>Top ${tops.length} images${tops.some((t) => t.saliency) ? ', as saliency maps (where the pixels drive the neuron)' : layer.info?.rf ? ', receptive field of the peak boxed, its centre dotted' : ''}</h2>
 <div class="tops">${tops.map((t, i) => topFigure(site, layer, n, t, i))}</div>${
     n.montage ? html`\n<h2>Network Dissection: top probe images, activation above the unit's threshold lit</h2>\n<p><img class="montage" src="../${montageFile(site.slugs.get(layer.name)!, n.neuron)}" alt="dissection montage of ${layer.name} unit ${n.neuron}"></p>` : ''
   }`;

@@ -18,6 +18,14 @@ export interface AtlasOptions {
   maxSharedSheets?: number;
 }
 
+/** Per layer, the saliency tiles of its neurons' top images (those the saliency table has a map for). */
+export interface SaliencySprites {
+  layout: SpriteLayout;
+  /** Tile index by `${neuron}:${top index}`. */
+  slots: Map<string, number>;
+  tiles: { image: string; map: Float32Array }[];
+}
+
 export interface ComponentSprites {
   layout: SpriteLayout;
   /** Tile index of each neuron's first component; its others follow. */
@@ -37,6 +45,7 @@ export interface SiteModel {
   /** The folder all image paths share, left out where pages show an image's name. */
   imageRoot: string;
   components: Map<string, ComponentSprites>;
+  saliency: Map<string, SaliencySprites>;
 }
 
 /** The folder all paths share ('' if none), so pages can show short names like `shirt/01754.png`. */
@@ -67,6 +76,19 @@ export function buildSiteModel(data: AtlasData, options: AtlasOptions): SiteMode
     }
     if (count > 0) components.set(layer.name, { layout: spriteLayout(count, Math.min(side, options.componentSide ?? 64), maxSide), first, count });
   }
+  const saliency = new Map<string, SaliencySprites>();
+  for (const layer of data.layers) {
+    const slots = new Map<string, number>();
+    const tiles: SaliencySprites['tiles'] = [];
+    for (const n of layer.neurons) {
+      topImages(n, options.top).forEach((t, i) => {
+        if (!t.saliency) return;
+        slots.set(`${n.neuron}:${i}`, tiles.length);
+        tiles.push({ image: t.image, map: t.saliency });
+      });
+    }
+    if (tiles.length > 0) saliency.set(layer.name, { layout: spriteLayout(tiles.length, thumb, maxSide), slots, tiles });
+  }
   const names = data.layers.map((l) => l.name);
   const slugList = layerSlugs(names);
   const slugs = new Map(names.map((name, i) => [name, slugList[i]!]));
@@ -80,5 +102,6 @@ export function buildSiteModel(data: AtlasData, options: AtlasOptions): SiteMode
     images,
     imageRoot: commonFolder(images.distinct),
     components,
+    saliency,
   };
 }

@@ -2,10 +2,10 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LruCache, type ToolContext } from '@cnnpipe/core';
 import sharp from 'sharp';
-import { componentSheet, indexPage, layerPage, montageFile, neuronPage, visualizationFile } from './pages.js';
+import { componentSheet, indexPage, layerPage, montageFile, neuronPage, saliencySheet, visualizationFile } from './pages.js';
 import type { SiteModel } from './site-model.js';
 import { renderSheets, type Tile } from './sprites.js';
-import { componentTile, imageTile, missingTile } from './tiles.js';
+import { componentTile, imageTile, missingTile, saliencyTile } from './tiles.js';
 
 const ASSETS = new URL('../assets/', import.meta.url);
 
@@ -86,6 +86,22 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
       const image = sharp(bytes, { raw: { width: v.width, height: v.height, channels: v.channels as 1 | 3 } });
       write(visualizationFile(site.slugs.get(layer.name)!, n.neuron), await (v.channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer());
     }
+  }
+
+  for (const layer of data.layers) {
+    const sprites = site.saliency.get(layer.name);
+    if (!sprites) continue;
+    const slug = site.slugs.get(layer.name)!;
+    const drawn = async (i: number): Promise<Tile> => {
+      const { image, map } = sprites.tiles[i]!;
+      try {
+        return await saliencyTile(pathOf(image), map, pp, sprites.layout.tile);
+      } catch (error) {
+        if (missing++ < MAX_WARNINGS) ctx.warn(`${error instanceof Error ? error.message : String(error)}; drawn gray`);
+        return missingTile(sprites.layout.tile);
+      }
+    };
+    await renderSheets(sprites.layout, sprites.tiles.length, 3, drawn, (sheet, image) => write(saliencySheet(slug, sheet, format), image), format);
   }
 
   // dissect --montage images, copied in so the site stands alone.

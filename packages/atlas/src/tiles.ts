@@ -1,4 +1,5 @@
 import { denormalise, loadPreprocessed, minMaxBytes, type Preprocess } from '@cnnpipe/core';
+import { heat, overlay } from '@cnnpipe/saliency';
 import sharp from 'sharp';
 import type { Component } from './data.js';
 import type { Tile } from './sprites.js';
@@ -39,4 +40,14 @@ export function missingTile(side: number): Tile {
 export async function componentTile(component: Component, side: number): Promise<Tile> {
   const bytes = minMaxBytes(component.pixels);
   return { pixels: await resizeChw(bytes, component.channels, component.width, component.height, side), channels: component.channels };
+}
+
+/** A saliency map as saliency --png draws it (heat over the image in gray), as an RGB tile. */
+export async function saliencyTile(path: string, map: Float32Array, pp: Preprocess, side: number): Promise<Tile> {
+  const input = await loadPreprocessed(path, pp);
+  const plane = pp.size * pp.size;
+  const hwc = overlay(heat(map, pp.channels, plane), denormalise(input, pp.channels, pp), pp.channels);
+  const chw = new Uint8Array(hwc.length);
+  for (let c = 0; c < 3; c++) for (let p = 0; p < plane; p++) chw[c * plane + p] = hwc[p * 3 + c]!;
+  return { pixels: await resizeChw(chw, 3, pp.size, pp.size, side), channels: 3 };
 }
