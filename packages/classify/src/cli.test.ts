@@ -10,7 +10,17 @@ const zoo = join(repoRoot, 'examples/zoo');
 
 const rand = mulberry32;
 
-function activationsIPC(x: Float32Array, d: number, labels: Int32Array, meta: Record<string, string> = {}, column = 'features'): Uint8Array {
+/** The zoo's 10-class models' output order (their cnnpipe.classes metadata). */
+const LABELS = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
+
+function activationsIPC(
+  x: Float32Array,
+  d: number,
+  labels: Int32Array,
+  meta: Record<string, string> = {},
+  column = 'features',
+  names: (l: number) => string = (l) => LABELS[l] ?? `c${l}`,
+): Uint8Array {
   const n = labels.length;
   const images = Array.from({ length: n }, (_, i) => `val/${i}.png`);
   const metadata = new Map([['cnnpipe.kind', 'activations'], ['cnnpipe.model', 'resnet.onnx'], ...Object.entries(meta)]);
@@ -22,7 +32,7 @@ function activationsIPC(x: Float32Array, d: number, labels: Int32Array, meta: Re
         {
           image: utf8Data(images.slice(s, e)),
           label: int32Data(labels.slice(s, e), (i) => labels[s + i]! < 0),
-          class: utf8Data(Array.from(labels.slice(s, e), (l) => `c${l}`)),
+          class: utf8Data(Array.from(labels.slice(s, e), (l) => (l < 0 ? null : names(l)))),
           [column]: fixedSizeListData(x.slice(s * d, e * d), d),
         },
         metadata,
@@ -115,7 +125,7 @@ describe('classify', () => {
   });
 
   it('--classes: the truth comes from the class names', async () => {
-    const names = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    const names = LABELS;
     const model = ['--model', join(zoo, 'resnet.onnx'), '--summary', join(dir, 'act.arrows')];
     const same = fromIPC((await runBin('classify', [...model, '--classes', names.join(',')])).stdout).get(0)!.toJSON();
     expect(same.n).toBe(180);
@@ -128,6 +138,25 @@ describe('classify', () => {
     expect(fromIPC(rev.stdout).get(0)!.toJSON().top1).toBeCloseTo(right / 180, 12);
     const bad = await runBin('classify', [...model, '--classes', 'a,b']);
     expect(bad.code).toBe(2);
+  });
+
+  it("without --classes the model's cnnpipe.classes metadata names the truth, not the label index", async () => {
+    // Labels as ImageFolder gives them (sorted folder names), the model's order differs.
+    const sorted = [...LABELS].sort();
+    const folderLabel = Int32Array.from(labels, (l) => (l < 0 ? -1 : sorted.indexOf(LABELS[l]!)));
+    writeFileSync(join(dir, 'sorted.arrows'), activationsIPC(x, d, folderLabel, { 'cnnpipe.classes': JSON.stringify(sorted) }, 'features', (l) => sorted[l]!));
+    const res = await runBin('classify', ['--model', join(zoo, 'resnet.onnx'), '--summary', join(dir, 'sorted.arrows')]);
+    expect(res.stderr).toBe('');
+    const row = fromIPC(res.stdout).get(0)!.toJSON();
+    expect(row.n).toBe(180);
+    expect(row.top1).toBeCloseTo(100 / 180, 12);
+    // Label names that are not the model's classes: one warning, label indices as before.
+    writeFileSync(join(dir, 'foreign.arrows'), activationsIPC(x, d, labels, {}, 'features', (l) => `c${l}`));
+    const foreign = await runBin('classify', ['--model', join(zoo, 'resnet.onnx'), '--summary', join(dir, 'foreign.arrows')]);
+    const lines = foreign.stderr.toString().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^classify: warning: .*foreign.arrows: class\(es\) c\d, c\d, c\d and \d+ more of the labels are not among resnet's classes \(its cnnpipe.classes metadata: t-shirt, trouser, pullover and 7 more\); scored by label index/);
+    expect(fromIPC(foreign.stdout).get(0)!.toJSON().top1).toBeCloseTo(100 / 180, 12);
   });
 
   it('--weights: an affine-map-like table as the classifier', async () => {
@@ -176,6 +205,6 @@ describe('classify', () => {
     expect(usage.code).toBe(2);
     const help = await runBin('classify', ['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout.toString()).toMatch(/\| classify --model examples\/zoo\/resnet.onnx --classes/);
+    expect(help.stdout.toString()).toMatch(/\| classify --model examples\/zoo\/resnet.onnx --summary/);
   });
 });

@@ -6,6 +6,7 @@ import {
   META,
   NonFiniteGuard,
   UsageError,
+  classesOf,
   expectKind,
   fixedSizeListValues,
   float64Data,
@@ -129,8 +130,8 @@ export function main(argv?: string[]): Promise<void> {
         "input's cnnpipe.source (set by lstsq apply) or cnnpipe.model, target the classifier's name. FILE defaults to stdin.",
       examples: [
         [
-          'extract --model examples/zoo/resnet.onnx --layer /Flatten_output_0 examples/data/fashion-mnist/test | classify --model examples/zoo/resnet.onnx --classes examples/zoo/zoo.json --summary',
-          "the zoo ResNet's test accuracy from its own features",
+          'extract --model examples/zoo/resnet.onnx --layer /Flatten_output_0 examples/data/fashion-mnist/test | classify --model examples/zoo/resnet.onnx --summary',
+          "the zoo ResNet's test accuracy from its own features (class order from the model's metadata)",
         ],
         ['lstsq naive --source-dim 4 --target-dim 10 > w.arrows && classify --weights w.arrows --summary act.arrows', 'a classifier given as a table'],
         ['classify --model examples/zoo/resnet.onnx --column features resnet-val.arrows | csv', 'predictions per image'],
@@ -144,7 +145,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('classes', {
             type: 'string',
             describe:
-              "the classifier's class names in output order (a,b,c or a JSON list file): the truth is then the row's `class` string, not its `label` index",
+              "the classifier's class names in output order (a,b,c or a JSON list file; default: the model's cnnpipe.classes metadata): with names the truth is the row's `class` string, not its `label` index",
           })
           .option('summary', { type: 'boolean', default: false, describe: 'write one accuracy row instead of predictions' }),
       readsNumbers: true,
@@ -166,11 +167,41 @@ export function main(argv?: string[]): Promise<void> {
             `${input.name}: column '${col.name}' has ${col.width} features (expected ${linear.d}, the input width of ${name}'s classifier)`,
           );
         }
-        const classes = args.classes === undefined ? undefined : parseClasses(args.classes);
-        if (classes && classes.length !== linear.k) {
-          throw new UsageError(`--classes: ${classes.length} names for a classifier of ${linear.k} classes`);
+        // The classifier's class names: --classes, else the model's cnnpipe.classes metadata.
+        // With them the truth is each row's class name, so a label order that differs from
+        // the model's output order cannot relabel silently.
+        const given = args.classes === undefined ? undefined : parseClasses(args.classes);
+        if (given && given.length !== linear.k) {
+          throw new UsageError(`--classes: ${given.length} names for a classifier of ${linear.k} classes`);
         }
-        const classIndex = new Map((classes ?? []).map((c, i) => [c, i]));
+        const fromModel = given === undefined && input.schema.fields.some((f) => f.name === 'class') ? linear.classes : undefined;
+        let classes = given;
+        let classIndex = new Map((classes ?? []).map((c, i) => [c, i]));
+        const labelNames = classesOf(input.schema);
+        const list = (names: string[]) => names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
+        if (given && labelNames) {
+          const foreign = labelNames.filter((c) => !classIndex.has(c));
+          if (foreign.length > 0) ctx.warn(`${input.name}: class(es) ${list(foreign)} of the labels are not in --classes; their rows count as unlabelled`);
+        }
+        // The model's names are used when the labels' names are all among them (from the
+        // input's cnnpipe.classes, else the first batch's class column); otherwise one
+        // warning, and the label indices as before.
+        let decided = fromModel === undefined;
+        const decide = (rowNames: (string | null)[]) => {
+          decided = true;
+          const seen = labelNames ?? [...new Set(rowNames.filter((c): c is string => c !== null))];
+          const known = new Set(fromModel);
+          const foreign = seen.filter((c) => !known.has(c));
+          if (foreign.length === 0) {
+            classes = fromModel;
+            classIndex = new Map(fromModel!.map((c, i) => [c, i]));
+            return;
+          }
+          ctx.warn(
+            `${input.name}: class(es) ${list(foreign)} of the labels are not among ${name}'s classes (its cnnpipe.classes metadata: ` +
+              `${list(fromModel!)}); scored by label index, which need not be its output order: give --classes to fix it`,
+          );
+        };
         const meta = input.schema.metadata;
         const sourceName = meta.get('cnnpipe.source') ?? (meta.get(META.model) ? shortName(meta.get(META.model)!) : input.name);
         let n = 0;
@@ -192,6 +223,7 @@ export function main(argv?: string[]): Promise<void> {
             const labelVec = batch.getChild('label')!;
             let labels: ArrayLike<number> = primitiveValues(labelVec);
             let valid = (i: number) => labelVec.isValid(i);
+            if (!decided) decide(stringValues(batch.getChild('class')!));
             if (classes) {
               const names = stringValues(batch.getChild('class')!);
               const mapped = Int32Array.from(names, (c) => (c === null ? -1 : (classIndex.get(c) ?? -1)));

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { CliError, errorMessage } from './errors.js';
+import { CliError } from './errors.js';
+import { modelClasses, readModelFile } from './model-file.js';
 import { nonFiniteRows } from './nonfinite.js';
-import { decodeModel, type onnx } from './onnx-graph.js';
+import { type onnx } from './onnx-graph.js';
 
 /** A final linear classifier: logits = W x + b, W row-major K x D. */
 export interface Linear {
@@ -9,6 +9,8 @@ export interface Linear {
   d: number;
   weights: Float64Array;
   bias: Float64Array;
+  /** The model's class names in output order, from its `cnnpipe.classes` metadata. */
+  classes?: string[];
 }
 
 function tensorValues(t: onnx.ITensorProto): Float64Array {
@@ -31,12 +33,7 @@ function tensorValues(t: onnx.ITensorProto): Float64Array {
  * with its weight and bias initializers, as W (K x D) and b (K).
  */
 export function readFinalLinear(file: string): Linear {
-  let model: onnx.ModelProto;
-  try {
-    model = decodeModel(readFileSync(file));
-  } catch (error) {
-    throw new CliError(`${file}: cannot read ONNX model (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`);
-  }
+  const model = readModelFile(file).proto;
   const graph = model.graph;
   const gemms = (graph?.node ?? []).filter((n) => n.opType === 'Gemm');
   const node = gemms[gemms.length - 1];
@@ -67,5 +64,9 @@ export function readFinalLinear(file: string): Linear {
   // NaN/Inf weights would make every logit, and so every prediction, meaningless.
   const bad = nonFiniteRows(weights, k, d) ?? nonFiniteRows(bias, k, 1);
   if (bad) throw new CliError(`${file}: Gemm '${node.name}' has ${bad.values} NaN/Inf weights (first in output ${bad.rows[0]})`);
-  return { k, d, weights, bias };
+  const classes = modelClasses(model, file);
+  if (classes && classes.length !== k) {
+    throw new CliError(`${file}: metadata cnnpipe.classes names ${classes.length} classes, the final Gemm has ${k} outputs`);
+  }
+  return { k, d, weights, bias, ...(classes ? { classes } : {}) };
 }

@@ -2,6 +2,8 @@ import { ByteSink, UsageError, parseExecutionProvider, runTool, type CommonArgs 
 import { collectImages, parseClassOrder, shardOf } from './images.js';
 import { listLayers, modelInput, planExtraction, runExtraction } from './extract.js';
 import { loadModel } from './onnx-model.js';
+import { chooseClassOrder } from './class-order.js';
+import { basename } from 'node:path';
 import { PRESETS, RESIZE_KERNELS, resolvePreprocess } from '@cnnpipe/core';
 
 interface ExtractArgs extends CommonArgs {
@@ -38,7 +40,7 @@ export function main(argv?: string[]): Promise<void> {
         'taps that module\'s final output; an ' +
         'exact tensor name works too; --list-layers shows them all with their shapes. Pooling runs inside ' +
         'the graph, so full feature maps never reach JavaScript. INPUT: image files, folders in ImageFolder ' +
-        'layout (class = sub-folder, sorted by name, unless --classes fixes the order), or @list.txt ' +
+        "layout (class = sub-folder; labels in the model's class order when its metadata has one (cnnpipe.classes, see README), else sorted by name; --classes fixes the order), or @list.txt " +
         '(path[,class] per line). Preprocessing is torchvision\'s Resize + CenterCrop on PIL images, byte for byte. ' +
         'External weights are read next to the model; a batch fixed at export is handled. Receptive fields of the layers go ' +
         'into the cnnpipe.layers metadata.',
@@ -73,7 +75,7 @@ export function main(argv?: string[]): Promise<void> {
             default: 'pil',
             describe: "Resampler of the resize: pil (torchvision's on PIL images, byte for byte) or libvips (sharp's bilinear: faster, ~1% off at deep layers)",
           })
-          .option('classes', { type: 'string', describe: 'Class order as a,b,c or @file (label = index); default: sorted folder names' })
+          .option('classes', { type: 'string', describe: "Class order as a,b,c or @file (label = index); default: the model's cnnpipe.classes metadata when the folders are its classes, else sorted folder names" })
           .option('batch', { type: 'number', default: 32, describe: 'Images per inference batch' })
           .option('ep', { type: 'string', default: 'cpu', describe: 'Execution provider: cpu, webgpu or cuda (one warning naming what is missing, then cpu; see README "GPU")' })
           .option('require-ep', { type: 'boolean', default: false, describe: 'Exit 1 instead of falling back to cpu when --ep cannot start (batch jobs)' })
@@ -104,7 +106,14 @@ export function main(argv?: string[]): Promise<void> {
         const input = modelInput(model);
         const preprocess = resolvePreprocess(input.channels, args, input.size);
         const plan = await planExtraction(model, layers, { ...args, size: preprocess.size });
-        const set = collectImages(inputs, args.classes ? parseClassOrder(args.classes) : undefined);
+        const given = args.classes ? parseClassOrder(args.classes) : undefined;
+        const set = collectImages(inputs, given);
+        if (!given) {
+          // The model's own order (cnnpipe.classes metadata) when the folders are its classes.
+          const choice = chooseClassOrder(set.classes, model.classes, basename(args.model));
+          set.classes = choice.classes;
+          if (choice.warning) ctx.warn(choice.warning);
+        }
         const images = shardOf(set.items, args.shard);
         const progress = ctx.progress('images', images.length, 'images');
         await runExtraction(plan, { images, classes: set.classes, preprocess, batchSize: args.batch, ep, requireEp: args.requireEp, output: args.output, progress, warn: ctx.warn, strict: args.strict });

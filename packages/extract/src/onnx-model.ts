@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { CliError, decodeModel, errorMessage, onnx } from '@cnnpipe/core';
+import { CliError, modelClasses, onnx, readModelFile } from '@cnnpipe/core';
 import { inlineExternalData } from './external-data.js';
 import { nodeMetadata } from './node-metadata.js';
 import { scopeNodeNames } from './torch-scopes.js';
@@ -27,20 +26,14 @@ export interface LoadedModel {
    * whether the graph really runs at other batch sizes (a Reshape to [1,-1] does not).
    */
   declaredBatch?: number;
+  /** Class names in output order, from the model's `cnnpipe.classes` metadata. */
+  classes?: string[];
 }
 
 const NAME_SCOPES = Buffer.from('pkg.torch.onnx.name_scopes');
 
 export function loadModel(path: string): LoadedModel {
-  let bytes: Buffer;
-  let proto: onnx.ModelProto;
-  try {
-    bytes = readFileSync(path);
-    proto = decodeModel(bytes);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`${path}: cannot read ONNX model (${code ?? errorMessage(error)})`);
-  }
+  const { bytes, proto } = readModelFile(path);
   const graph = proto.graph as onnx.GraphProto | null;
   if (!graph || !graph.node || graph.node.length === 0) throw new CliError(`${path}: not an ONNX model (no graph nodes)`);
   const nodes = graph.node as onnx.NodeProto[];
@@ -55,6 +48,7 @@ export function loadModel(path: string): LoadedModel {
   }
   if (graph.output.length === 0) throw new CliError(`${path}: the graph has no output`);
   const declaredBatch = symbolicBatch(graph, inputs[0]!);
+  const classes = modelClasses(proto, path);
   return {
     path,
     proto,
@@ -64,6 +58,7 @@ export function loadModel(path: string): LoadedModel {
     initializers,
     exporter: renamed ? 'dynamo' : 'torchscript',
     ...(declaredBatch !== undefined ? { declaredBatch } : {}),
+    ...(classes ? { classes } : {}),
   };
 }
 
