@@ -39,6 +39,9 @@ interface RowInfo {
   cls: string | null;
 }
 
+/** Ties are broken by the image path (then arrival), so shards merged equal one run. */
+const tieOfRow = (row: RowInfo) => row.image;
+
 interface LayerState {
   name: string;
   heaps: NeuronHeaps<RowInfo>;
@@ -104,7 +107,7 @@ async function fromActivations(input: ArrowInput, args: TopkArgs, guard: NonFini
     throw new CliError(`${input.name}: no layer columns (expected FixedSizeList<float32> columns, one per tapped layer)`);
   }
   const states: LayerState[] = chosen.map(({ name, size }) => {
-    const state: LayerState = { name, heaps: new NeuronHeaps<RowInfo>(size, args.k, args.bottom) };
+    const state: LayerState = { name, heaps: new NeuronHeaps<RowInfo>(size, args.k, args.bottom, tieOfRow) };
     const field = input.schema.fields.find((f) => f.name === `${name}:argmax`);
     if (field) {
       if (!DataType.isFixedSizeList(field.type) || !matchesType(field.type, 'FixedSizeList<int32>') || field.type.listSize !== size) {
@@ -171,7 +174,7 @@ async function fromTopk(input: ArrowInput, args: TopkArgs, guard: NonFiniteGuard
         if (wanted && !wanted.has(name)) continue;
         let state = byName.get(name);
         if (!state) {
-          state = { name, heaps: new NeuronHeaps<RowInfo>(0, args.k, args.bottom) };
+          state = { name, heaps: new NeuronHeaps<RowInfo>(0, args.k, args.bottom, tieOfRow) };
           byName.set(name, state);
         }
         const n = neuron[r]!;
@@ -255,7 +258,8 @@ export function main(argv?: string[]): Promise<void> {
       description:
         "Each neuron's K strongest images (or weakest, with --bottom), per layer. Reads an activations " +
         'table (one row per image) or topk tables (to merge shards: `concat a b | topk -k K`). Memory is ' +
-        'bounded by layers x channels x K, whatever the number of images. Ties: the earlier image wins. ' +
+        'bounded by layers x channels x K, whatever the number of images. Ties: the smaller image path wins (then the earlier row), ' +
+        'so merged shards equal a single run byte for byte. ' +
         'The argmax of each entry is carried through when the input has it. Output rows are sorted by ' +
         'layer, neuron, rank (1 = strongest).',
       examples: [

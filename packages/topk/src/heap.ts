@@ -1,11 +1,13 @@
 /**
  * Bounded top-K selection per neuron over a stream of rows, in typed arrays.
  *
- * Each neuron keeps a min-heap of its K best entries, keyed by (key, seq): a larger key is
- * better, and among equal keys the smaller sequence number (the earlier image) is better.
- * Rows arrive in increasing `seq`, so a new value can only displace the heap's worst entry
- * when its key is strictly above the current threshold (the root's key): one comparison
- * per (row, neuron) in the common case, a heap operation only when it wins.
+ * Each neuron keeps a min-heap of its K best entries, keyed by (key, tie, seq): a larger key
+ * is better; among equal keys the smaller tie string (the image path) is better, then the
+ * smaller sequence number. Ties by path rather than arrival order make a sharded run merged
+ * (`concat parts | topk`) equal the single run byte for byte, dead units (all zeros)
+ * included. A new value displaces the heap's worst entry when its key is above the current
+ * threshold (the root's key), or equal to it with a smaller tie: one comparison per
+ * (row, neuron) in the common case; a string comparison only on an exact tie.
  * For --bottom the key is the negated value, so the same code keeps the K smallest.
  */
 
@@ -15,6 +17,8 @@ export interface Entry<P> {
   value: number;
   /** Stream order: smaller is earlier. */
   seq: number;
+  /** The tie key (image path), null when the row has none. */
+  tie: string | null;
   /** The per-neuron extra (argmax), or -1 / null sentinel when none. */
   extra: number;
   payload: P;
@@ -26,6 +30,7 @@ export class NeuronHeaps<P> {
   private seqs: Float64Array;
   private extras: Int32Array;
   private payloads: (P | undefined)[];
+  private ties: (string | null)[];
   /** Entries held by each neuron. */
   private counts: Int32Array;
   /** Per neuron: the key a new entry must beat (-Infinity while the heap is not full). */
@@ -36,6 +41,8 @@ export class NeuronHeaps<P> {
     neurons: number,
     readonly k: number,
     readonly bottom = false,
+    /** The tie key of a payload (topk: the image path); none: ties by seq alone. */
+    readonly tieOf: (payload: P) => string | null = () => null,
   ) {
     if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
     this.neurons = neurons;
@@ -43,6 +50,7 @@ export class NeuronHeaps<P> {
     this.seqs = new Float64Array(neurons * k);
     this.extras = new Int32Array(neurons * k);
     this.payloads = new Array<P | undefined>(neurons * k);
+    this.ties = new Array<string | null>(neurons * k).fill(null);
     this.counts = new Int32Array(neurons);
     this.threshold = new Float64Array(neurons).fill(-Infinity);
   }
@@ -62,6 +70,9 @@ export class NeuronHeaps<P> {
     extras.set(this.extras);
     this.extras = extras;
     this.payloads.length = neurons * k;
+    const ties = this.ties;
+    this.ties = new Array<string | null>(neurons * k).fill(null);
+    for (let i = 0; i < ties.length; i++) this.ties[i] = ties[i]!;
     const counts = new Int32Array(neurons);
     counts.set(this.counts);
     this.counts = counts;
@@ -82,9 +93,17 @@ export class NeuronHeaps<P> {
    */
   offer(neuron: number, value: number, seq: number, extra: number, payload: P): boolean {
     const key = this.bottom ? -value : value;
-    if (!(key > this.threshold[neuron]!)) return false;
+    const t = this.threshold[neuron]!;
+    if (!(key > t) && !(key === t && this.beatsRoot(neuron, key, seq, payload))) return false;
     this.insert(neuron, key, seq, extra, payload);
     return true;
+  }
+
+  /** Whether (key, tie, seq) beats a full heap's worst entry (the caller saw key === threshold). */
+  beatsRoot(neuron: number, key: number, seq: number, payload: P): boolean {
+    if (this.counts[neuron]! < this.k) return false;
+    const base = neuron * this.k;
+    return worse(this.keys[base]!, this.ties[base]!, this.seqs[base]!, key, this.tieOf(payload), seq);
   }
 
   /**
@@ -95,7 +114,8 @@ export class NeuronHeaps<P> {
   insert(neuron: number, key: number, seq: number, extra: number, payload: P): void {
     const k = this.k;
     const base = neuron * k;
-    const { keys, seqs, extras, payloads } = this;
+    const { keys, seqs, extras, payloads, ties } = this;
+    const tie = this.tieOf(payload);
     const count = this.counts[neuron]!;
     if (count < k) {
       // Append and sift up: move the parent down while the new entry is worse than it.
@@ -103,17 +123,19 @@ export class NeuronHeaps<P> {
       while (i > 0) {
         const parent = (i - 1) >> 1;
         const pk = keys[base + parent]!;
-        if (!(key < pk || (key === pk && seq > seqs[base + parent]!))) break;
+        if (!(key < pk || (key === pk && worse(key, tie, seq, pk, ties[base + parent]!, seqs[base + parent]!)))) break;
         keys[base + i] = pk;
         seqs[base + i] = seqs[base + parent]!;
         extras[base + i] = extras[base + parent]!;
         payloads[base + i] = payloads[base + parent];
+        ties[base + i] = ties[base + parent]!;
         i = parent;
       }
       keys[base + i] = key;
       seqs[base + i] = seq;
       extras[base + i] = extra;
       payloads[base + i] = payload;
+      ties[base + i] = tie;
       this.counts[neuron] = count + 1;
       if (count + 1 === k) this.threshold[neuron] = keys[base]!;
       return;
@@ -128,26 +150,31 @@ export class NeuronHeaps<P> {
       let worst = left;
       let wk = keys[base + left]!;
       let ws = seqs[base + left]!;
+      let wt = ties[base + left]!;
       if (right < k) {
         const rk = keys[base + right]!;
         const rs = seqs[base + right]!;
-        if (rk < wk || (rk === wk && rs > ws)) {
+        const rt = ties[base + right]!;
+        if (rk < wk || (rk === wk && worse(rk, rt, rs, wk, wt, ws))) {
           worst = right;
           wk = rk;
           ws = rs;
+          wt = rt;
         }
       }
-      if (!(wk < key || (wk === key && ws > seq))) break;
+      if (!(wk < key || (wk === key && worse(wk, wt, ws, key, tie, seq)))) break;
       keys[base + i] = wk;
       seqs[base + i] = ws;
       extras[base + i] = extras[base + worst]!;
       payloads[base + i] = payloads[base + worst];
+      ties[base + i] = wt;
       i = worst;
     }
     keys[base + i] = key;
     seqs[base + i] = seq;
     extras[base + i] = extra;
     payloads[base + i] = payload;
+    ties[base + i] = tie;
     this.threshold[neuron] = keys[base]!;
   }
 
@@ -156,7 +183,7 @@ export class NeuronHeaps<P> {
     return this.counts[neuron]!;
   }
 
-  /** The neuron's entries, best first (rank 1 = strongest; ties: earlier seq first). */
+  /** The neuron's entries, best first (rank 1 = strongest; ties: smaller path, then earlier seq). */
   sorted(neuron: number): Entry<P>[] {
     const base = neuron * this.k;
     const n = this.counts[neuron]!;
@@ -166,14 +193,30 @@ export class NeuronHeaps<P> {
       out.push({
         value: this.bottom ? -key : key,
         seq: this.seqs[base + i]!,
+        tie: this.ties[base + i]!,
         extra: this.extras[base + i]!,
         payload: this.payloads[base + i] as P,
       });
     }
     const sign = this.bottom ? -1 : 1;
-    out.sort((a, b) => sign * (b.value - a.value) || a.seq - b.seq);
+    out.sort((a, b) => sign * (b.value - a.value) || compareTies(a.tie, b.tie) || a.seq - b.seq);
     return out;
   }
+}
+
+/** Tie keys in code-unit order, a missing one after every string. */
+function compareTies(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a < b ? -1 : 1;
+}
+
+/** Whether entry a = (key, tie, seq) ranks below entry b. */
+function worse(ak: number, at: string | null, as: number, bk: number, bt: string | null, bs: number): boolean {
+  if (ak !== bk) return ak < bk;
+  const c = compareTies(at, bt);
+  return c !== 0 ? c > 0 : as > bs;
 }
 
 /**
@@ -207,24 +250,28 @@ export function offerBlock<P>(
       for (let n = 0; n < c; n++) {
         const v = values[base + n]!;
         sum += v;
-        if (v > threshold[n]!) {
+        const t = threshold[n]!;
+        if (v >= t) {
           if (!got) {
             payload = payloadOf(r);
             got = true;
           }
-          heaps.insert(n, v, firstSeq + r, extras ? extras[base + n]! : -1, payload as P);
+          // An exact tie with the worst kept entry is settled by the image path.
+          if (v > t || heaps.beatsRoot(n, v, firstSeq + r, payload as P)) heaps.insert(n, v, firstSeq + r, extras ? extras[base + n]! : -1, payload as P);
         }
       }
     } else {
       for (let n = 0; n < c; n++) {
         const key = -values[base + n]!;
         sum += key;
-        if (key > threshold[n]!) {
+        const t = threshold[n]!;
+        if (key >= t) {
           if (!got) {
             payload = payloadOf(r);
             got = true;
           }
-          heaps.insert(n, key, firstSeq + r, extras ? extras[base + n]! : -1, payload as P);
+          // An exact tie with the worst kept entry is settled by the image path.
+          if (key > t || heaps.beatsRoot(n, key, firstSeq + r, payload as P)) heaps.insert(n, key, firstSeq + r, extras ? extras[base + n]! : -1, payload as P);
         }
       }
     }
