@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { CliError, UsageError, errorMessage } from './errors.js';
+import { configureIo } from './io-settings.js';
+import { KINDS } from './kinds.js';
 import { NonFiniteGuard } from './nonfinite.js';
 import { removePendingOutputs } from './output.js';
 import { Progress } from './progress.js';
@@ -11,6 +13,10 @@ export interface CommonArgs {
   progress: boolean;
   /** --skip-nonfinite (tools with `readsNumbers`): drop rows with NaN/Inf instead of stopping. */
   skipNonfinite?: boolean;
+  /** --kind (tools that read tables): the kind of an input without cnnpipe.kind metadata. */
+  kind?: string;
+  /** --compress (tools that write tables): LZ4-frame Arrow IPC, ZSTD Parquet. */
+  compress?: boolean;
   _: (string | number)[];
 }
 
@@ -43,6 +49,8 @@ export interface ToolSpec<A> {
   writesOutput?: boolean;
   /** Whether the tool computes with numbers it reads (adds --skip-nonfinite). */
   readsNumbers?: boolean;
+  /** Whether the tool reads cnnpipe tables (adds --kind for foreign ones). Default true. */
+  readsTables?: boolean;
   run(args: A & CommonArgs, ctx: ToolContext): Promise<void>;
   /** Extra text after the options (notes, formats). */
   epilogue?: string;
@@ -82,6 +90,9 @@ function exitOnSignals(name: string): void {
   }
 }
 
+/** Parsers whose --kind is core's (a tool's own --kind, as csv's, means something else). */
+const commonKind = new WeakSet<object>();
+
 /** Builds the yargs parser of a tool: its options, the common flags, help and version. */
 export function buildParser<A>(spec: ToolSpec<A>, argv: string[]): Argv<A & CommonArgs> {
   let parser = yargs(argv)
@@ -107,7 +118,22 @@ export function buildParser<A>(spec: ToolSpec<A>, argv: string[]): Argv<A & Comm
       describe: 'Write to FILE (atomically: a temporary file renamed on success) instead of stdout',
     }) as unknown as Argv<CommonArgs>;
   }
-  const withOptions = (spec.options ? spec.options(parser) : parser) as unknown as Argv<A & CommonArgs>;
+  if (spec.writesOutput !== false) {
+    parser = parser.option('compress', {
+      type: 'boolean',
+      default: false,
+      describe: 'Compress the output table (Arrow IPC: LZ4 frame, as pyarrow does; Parquet: ZSTD)',
+    }) as unknown as Argv<CommonArgs>;
+  }
+  let withOptions = (spec.options ? spec.options(parser) : parser) as unknown as Argv<A & CommonArgs>;
+  if (spec.readsTables !== false && optionsOf(withOptions as unknown as Argv<unknown>).key.kind === undefined) {
+    commonKind.add(withOptions);
+    withOptions = withOptions.option('kind', {
+      type: 'string',
+      choices: Object.keys(KINDS),
+      describe: 'Table kind of an input without cnnpipe.kind metadata (a table from pandas, polars, pyarrow); default: the one its columns fit',
+    }) as unknown as Argv<A & CommonArgs>;
+  }
   oneValuePerFlag(withOptions);
   // Examples as a block of their own: full commands stay on one line, ready to copy.
   const examples = spec.examples.map(([command, what]) => `  ${command}\n      ${what}`).join('\n');
@@ -237,6 +263,11 @@ export async function runTool<A>(spec: ToolSpec<A>, argv: string[] = process.arg
     checkRepeats(parser as unknown as Argv<unknown>, args as unknown as Record<string, unknown>);
     ctx.progress = (label, total, unit) => new Progress(`${spec.name}: ${label}`, total, args.progress, unit);
     ctx.nonFinite = (input, what) => new NonFiniteGuard(input, Boolean(args.skipNonfinite), ctx.warn, what);
+    configureIo({
+      compress: Boolean(args.compress),
+      kind: commonKind.has(parser) && typeof args.kind === 'string' ? args.kind : undefined,
+      note: ctx.info,
+    });
     await spec.run(args, ctx);
   } catch (error) {
     removePendingOutputs();

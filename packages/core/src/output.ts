@@ -1,8 +1,11 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { AsyncByteQueue, RecordBatch, RecordBatchStreamWriter, Schema, type Table } from 'apache-arrow';
+import { AsyncByteQueue, CompressionType, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, type Table } from 'apache-arrow';
+import { registerCodecs } from './codecs.js';
 import { CliError, errorMessage } from './errors.js';
+import { ioSettings } from './io-settings.js';
 import type { Metadata } from './metadata.js';
+import type { ParquetBatchWriter } from './parquet.js';
 
 /** Temporary files and folders in flight; removed on error, Ctrl-C or SIGTERM so nothing half-written stays. */
 const pendingTemps = new Set<string>();
@@ -10,6 +13,25 @@ const pendingTemps = new Set<string>();
 export function removePendingOutputs(): void {
   for (const temp of pendingTemps) rmSync(temp, { recursive: true, force: true });
   pendingTemps.clear();
+}
+
+/** A temporary file of our own (stdin spooled to disk) to remove on error or Ctrl-C. */
+export function trackTemp(path: string): void {
+  pendingTemps.add(path);
+}
+
+/** Forgets a temporary file, removing it with `remove`. */
+export function untrackTemp(path: string, remove = false): void {
+  pendingTemps.delete(path);
+  if (remove) rmSync(path, { force: true });
+}
+
+/** The table format `-o NAME` asks for: .parquet, .arrow / .feather (IPC file), else the IPC stream. */
+export function outputFormat(path: string | undefined): 'parquet' | 'file' | 'stream' {
+  if (path === undefined || path === '-') return 'stream';
+  if (/\.parquet$/i.test(path)) return 'parquet';
+  if (/\.(arrow|feather)$/i.test(path)) return 'file';
+  return 'stream';
 }
 
 /**
@@ -140,30 +162,46 @@ class CollectedBytes extends AsyncByteQueue {
 }
 
 /**
- * Writes one Arrow IPC stream with a fixed schema (fields plus metadata). Batches are
- * re-labelled with that schema, so every batch carries the output's metadata.
+ * Writes one table with a fixed schema (fields plus metadata): an Arrow IPC stream, an
+ * Arrow IPC file (`-o x.arrow`, `-o x.feather`) or Parquet (`-o x.parquet`), compressed
+ * with --compress. Batches are re-labelled with that schema, so every batch carries the
+ * output's metadata.
  */
 export class ArrowWriter {
-  private readonly writer = new RecordBatchStreamWriter();
+  private readonly writer: RecordBatchStreamWriter | RecordBatchFileWriter | undefined;
+  private readonly parquet: Promise<ParquetBatchWriter> | undefined;
   private readonly bytes = new CollectedBytes();
   private closed = false;
 
   constructor(
     private readonly sink: ByteSink,
     readonly schema: Schema,
+    readonly format: 'parquet' | 'file' | 'stream' = 'stream',
+    compress = ioSettings.compress,
   ) {
+    if (format === 'parquet') {
+      // parquet-wasm loads only when a Parquet file is written.
+      this.parquet = import('./parquet.js').then(
+        ({ ParquetBatchWriter }) => new ParquetBatchWriter(schema, compress, (bytes) => this.sink.write(bytes)),
+      );
+      return;
+    }
+    if (compress) registerCodecs(true);
+    const options = { compressionType: compress ? CompressionType.LZ4_FRAME : null };
+    this.writer = format === 'file' ? new RecordBatchFileWriter(options) : new RecordBatchStreamWriter(options);
     this.writer.reset(this.bytes as never, schema);
   }
 
-  /** Opens `-o FILE` (or stdout) for an Arrow stream of `schema`. */
+  /** Opens `-o FILE` (or stdout) for a table of `schema`, in the format FILE's name asks for. */
   static open(path: string | undefined, schema: Schema): ArrowWriter {
-    return new ArrowWriter(ByteSink.open(path), schema);
+    return new ArrowWriter(ByteSink.open(path), schema, outputFormat(path));
   }
 
   async write(batch: RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
     const relabelled = batch.schema === this.schema ? batch : new RecordBatch(this.schema, batch.data);
-    this.writer.write(relabelled);
+    if (this.parquet) return (await this.parquet).write(relabelled);
+    this.writer!.write(relabelled);
     await this.flush();
   }
 
@@ -175,8 +213,11 @@ export class ArrowWriter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.writer.finish();
-    await this.flush();
+    if (this.parquet) await (await this.parquet).close();
+    else {
+      this.writer!.finish();
+      await this.flush();
+    }
     this.sink.commit();
   }
 

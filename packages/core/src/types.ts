@@ -30,6 +30,7 @@ export function describeType(type: DataType): string {
     return `FixedSizeList<${describeType(type.children[0]!.type)}>[${type.listSize}]`;
   }
   if (DataType.isList(type)) return `List<${describeType(type.children[0]!.type)}>`;
+  if (DataType.isLargeList(type)) return `LargeList<${describeType(type.children[0]!.type)}>`;
   return String(type);
 }
 
