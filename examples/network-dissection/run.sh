@@ -3,5 +3,5 @@
 # (e.g. ./run.sh PROBE=broden1_224 RESNET=resnet18.onnx RESNET_LAYERS=layer4).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-make -s -C "$here" -j2 "$@"
-echo "network-dissection: results in ${OUT:-$(cd "$here/../.." && pwd)/out/network-dissection}/results.md"
+# Make runs in the current folder, so relative paths are relative to where you are.
+make -s -f "$here/Makefile" -j2 "$@"
