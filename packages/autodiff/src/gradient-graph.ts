@@ -123,7 +123,7 @@ export async function gradientGraph(model: LoadedModel, taps: string[], options:
   });
 
   const imageInput = valueInfo(input.name, ElemType.float32, ['N', input.channels, size, size]);
-  const probe = await probeGraph(model, forward, [...relevant], imageInput, raised.initializers, opset, input.channels, size);
+  const probe = await probeGraph(model, forward, [...relevant], taps, imageInput, raised.initializers, opset, input.channels, size);
 
   // The backward pass.
   const b = new GraphBuilder('cnnpipe_grad');
@@ -237,6 +237,7 @@ async function probeGraph(
   model: LoadedModel,
   forward: onnx.INodeProto[],
   relevant: number[],
+  taps: string[],
   imageInput: onnx.IValueInfoProto,
   extraInitializers: onnx.ITensorProto[],
   opset: number,
@@ -257,6 +258,7 @@ async function probeGraph(
     if (rule.indexProbe) indexed.push(i);
   }
   const shapes = [...wantShape];
+  const batched = taps.filter((t) => wantShape.has(t));
   const values = [...valueOf];
   const nodes: onnx.INodeProto[] = [];
   const outputs: onnx.IValueInfoProto[] = [];
@@ -311,8 +313,15 @@ async function probeGraph(
     for (batch of [PROBE_BATCH, 1]) {
       const blank = new ort.Tensor('float32', new Float32Array(batch * channels * size * size), [batch, channels, size, size]);
       try {
-        result = await session.run({ [imageInput.name!]: blank });
-        break;
+        const run = await session.run({ [imageInput.name!]: blank });
+        // A graph that fixes its batch (Reshape to [1, -1]) may still run at 2, folding the
+        // batch into features: the taps (seeded per image) must carry the probe's batch.
+        const folded = batched.find((t) => Number((run[probeName.shape(shapes.indexOf(t))]!.data as BigInt64Array)[0]) !== batch);
+        if (folded === undefined) {
+          result = run;
+          break;
+        }
+        firstError ??= new Error(`tensor ${folded} does not keep the batch axis`);
       } catch (error) {
         firstError ??= error;
       }

@@ -128,3 +128,20 @@ describe('values baked in from the probe', () => {
     await expect(gradientGraph(valued, ['y'])).rejects.toThrow(/Slice node .*: its input 2 depends on the image's values/);
   });
 });
+
+describe('a model that fixes its batch', () => {
+  it('is probed at that batch (a Reshape to [1, -1] folds a batch of 2 into the features) and says so', async () => {
+    const model = opModel({
+      input: [1, 4, 4],
+      nodes: [
+        { opType: 'Reshape', input: ['x', 'flat'], output: ['f'] },
+        { opType: 'Gemm', input: ['f', 'w'], output: ['y'], attribute: [attr.int('transB', 1)] },
+      ],
+      weights: { flat: { dims: [2], values: [1, -1], type: 'int64' }, w: [5, 16] },
+    });
+    const graph = await gradientGraph(model, ['y']);
+    expect(graph.batch).toBe(1);
+    expect(graph.tapShapes).toEqual([[5]]);
+    expect(await adjointGap(model, { ...LINEAR, batch: 1 })).toBeLessThan(1e-4);
+  });
+});
