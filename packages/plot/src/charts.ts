@@ -155,7 +155,7 @@ export function barSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
   }
   const body: Record<string, unknown> = { mark: { type: 'bar' }, encoding };
   const spec = frameSpec(frame, opts, facet, body) as unknown as Record<string, unknown>;
-  if (facet) spec.resolve = { scale: { x: 'independent', y: 'shared' } };
+  if (facet) spec.resolve = { scale: { x: 'independent', xOffset: 'independent', y: 'shared' } };
   return spec as unknown as TopLevelSpec;
 }
 

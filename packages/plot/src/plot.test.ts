@@ -98,6 +98,28 @@ describe('plot bar', () => {
   });
 });
 
+describe('plot bar, grouped and faceted', () => {
+  it('draws a group of bars per x, one bar per --color, in every --facet panel (panels with different x values)', async () => {
+    // The microscope study's figure: unique detectors per category per layer, a panel per model.
+    const model: string[] = [];
+    const layer: string[] = [];
+    const category: string[] = [];
+    for (const [m, layers] of [['a', ['l1', 'l2']], ['b', ['m1', 'm2', 'm3']]] as const) {
+      for (const l of layers) for (const c of ['x', 'y', 'z']) model.push(m), layer.push(l), category.push(c);
+    }
+    const unique = Int32Array.from(model, (_, i) => 1 + (i % 3));
+    const b = makeBatch({ model: utf8Data(model), layer: utf8Data(layer), category: utf8Data(category), unique: int32Data(unique) });
+    const svg = await renderSvg('bar', frame(b), args({ x: 'layer', y: 'unique', color: 'category', facet: 'model' }));
+    const widths = [...svg.matchAll(/aria-roledescription="bar" d="M[-\d.e]+,[-\d.e]+h([-\d.e]+)v/g)].map((m) => Number(m[1]));
+    expect(widths.length).toBe(15);
+    // Side by side within a group (each a fraction of the band), not hairlines drawn over each other.
+    for (const w of widths) expect(w).toBeGreaterThan(10);
+    const xs = [...svg.matchAll(/aria-label="layer: (\w+); unique: \d; category: (\w)"[^>]*d="M([-\d.e]+),/g)].map((m) => [m[1], m[2], Number(m[3])] as const);
+    const l1 = xs.filter(([l]) => l === 'l1').map(([, , x]) => x);
+    expect(new Set(l1).size).toBe(3);
+  });
+});
+
 describe('plot heatmap', () => {
   it('labels every cell of the accuracy table', async () => {
     const svg = await renderSvg('heatmap', frame(accuracy), args());
