@@ -10,6 +10,7 @@ import {
   int32Data,
   layersOf,
   makeBatch,
+  parseClassList,
   openArrow,
   passMetadata,
   primitiveValues,
@@ -22,6 +23,7 @@ import { CofCounter, dominantClass, type CofRow } from './cof.js';
 
 interface CofArgs extends CommonArgs {
   concepts: boolean;
+  classes?: string;
 }
 
 function cofBatch(rows: CofRow[], classes: number, metadata: Map<string, string>): RecordBatch {
@@ -67,15 +69,17 @@ export function main(argv?: string[]): Promise<void> {
         ['cof --concepts topk.arrows | csv', 'the dominant class of each neuron'],
       ],
       options: (y) =>
-        y.option('concepts', { type: 'boolean', default: false, describe: 'Write each neuron dominant class (concepts kind)' }),
+        y
+          .option('concepts', { type: 'boolean', default: false, describe: 'Write each neuron dominant class (concepts kind)' })
+          .option('classes', { type: 'string', describe: `Class names as a,b,c or @file (label = index), for a table without ${META.classes} metadata (or to replace it)` }),
       readsNumbers: true,
       async run(args, ctx) {
         if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
         const input = await openArrow(args._[0] === undefined ? undefined : String(args._[0]));
         expectKind(input.schema, 'topk', input.name);
-        const classNames = classesOf(input.schema);
+        const classNames = args.classes !== undefined ? parseClassList(args.classes) : classesOf(input.schema);
         if (!classNames || classNames.length === 0) {
-          throw new CliError(`${input.name}: no class names (expected a JSON list of class names in ${META.classes} metadata)`);
+          throw new CliError(`${input.name}: no class names (expected a JSON list of class names in ${META.classes} metadata, or --classes a,b,c or @file)`);
         }
         const classIndex = new Map(classNames.map((name, i) => [name, i]));
         const counter = new CofCounter(classNames.length);
@@ -112,7 +116,7 @@ export function main(argv?: string[]): Promise<void> {
           ctx.warn(`${counter.unknown} top-k rows have no known class (counted in 'total' only)`);
         }
         const rows = counter.rows((layersOf(input.schema) ?? []).map((l) => l.name));
-        const metadata = passMetadata(input.schema, { [META.kind]: args.concepts ? 'concepts' : 'cof' });
+        const metadata = passMetadata(input.schema, { [META.kind]: args.concepts ? 'concepts' : 'cof', [META.classes]: JSON.stringify(classNames) });
         const batch = args.concepts ? conceptsBatch(rows, classNames, metadata) : cofBatch(rows, classNames.length, metadata);
         const writer = ArrowWriter.open(args.output, batch.schema);
         await writer.write(batch);

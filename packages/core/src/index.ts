@@ -6,6 +6,7 @@ export * from './input.js';
 export * from './output.js';
 export * from './io-settings.js';
 export * from './foreign.js';
+export * from './class-list.js';
 export * from './progress.js';
 export * from './cli.js';
 export * from './columns.js';

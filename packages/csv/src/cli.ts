@@ -1,5 +1,6 @@
 import { writeToString } from 'fast-csv';
 import {
+  adoptForeign,
   ArrowWriter,
   ByteSink,
   KINDS,
@@ -33,7 +34,7 @@ interface CsvArgs extends CommonArgs {
 }
 
 async function arrowToCsv(args: CsvArgs): Promise<void> {
-  const input = await openArrow(args.file);
+  const input = await openArrow(args.file, { foreign: false });
   const formatters = input.schema.fields.map((f) => cellFormatter(f.type));
   const sink = ByteSink.open(args.output);
   const options = { delimiter: args.delimiter, includeEndRowDelimiter: true };
@@ -63,13 +64,22 @@ async function csvToArrow(args: CsvArgs): Promise<void> {
   } else {
     columns = {};
     header.forEach((name, c) => {
+      // pandas' to_csv writes its index first, under an empty name: not a column of the table.
+      if (c === 0 && name === '' && args.kind) return;
       const cells = rows.map((row) => row[c]!);
       columns[name] = columnData(cells, inferType(cells));
     });
   }
   if (args.kind) metadata.set(META.kind, args.kind);
-  const batch = makeBatch(columns, metadata);
-  if (args.kind) expectKind(batch.schema, args.kind, source);
+  let batch = makeBatch(columns, metadata);
+  if (args.kind) {
+    // The kind's own types (an activations table's vectors as FixedSizeList<float32>, as
+    // extract writes them), so the next tool takes the table as it is.
+    const input = { name: source, schema: batch.schema, batches: async function* () { yield batch; } };
+    const adopted = await adoptForeign(input, { compress: false, note: () => undefined });
+    for await (const converted of adopted.batches()) batch = converted;
+    expectKind(batch.schema, args.kind, source);
+  }
   const writer = ArrowWriter.open(args.output, batch.schema);
   await writer.write(batch);
   await writer.close();

@@ -21,14 +21,26 @@ function parseNumber(cell: string): number {
   return Number(cell);
 }
 
-function isNumericArray(cell: string): boolean {
-  if (!cell.startsWith('[')) return false;
+/**
+ * The numbers of a list cell: JSON (`[0.1, 0.2]`, as Python lists print) or numpy's
+ * print form (`[0.1 0.2\n 0.3]`, what pandas' to_csv writes for an array column); null
+ * entries are NaN. Undefined when the cell is not such a list (numpy's `...` summary included).
+ */
+export function parseNumericArray(cell: string): number[] | undefined {
+  const text = cell.trim();
+  if (!text.startsWith('[') || !text.endsWith(']')) return undefined;
   try {
-    const value: unknown = JSON.parse(cell);
-    return Array.isArray(value) && value.every((v) => typeof v === 'number' || v === null);
+    const value: unknown = JSON.parse(text);
+    if (Array.isArray(value) && value.every((v) => typeof v === 'number' || v === null)) return value.map((v) => (v === null ? Number.NaN : (v as number)));
+    return undefined;
   } catch {
-    return false;
+    const parts = text.slice(1, -1).split(/[\s,]+/).filter((p) => p !== '');
+    return parts.every(isNumberText) ? parts.map(parseNumber) : undefined;
   }
+}
+
+function isNumericArray(cell: string): boolean {
+  return parseNumericArray(cell) !== undefined;
 }
 
 /** Narrowest type that holds every non-empty cell (empty cells are nulls). */
@@ -52,7 +64,7 @@ export function columnData(cells: string[], type: InferredType): Data {
     case 'bool':
       return boolData(cells.map((c) => c.trim().toLowerCase() === 'true'));
     case 'List<float64>':
-      return listData(cells.map((c) => Float64Array.from(c === '' ? [] : (JSON.parse(c) as (number | null)[]), (v) => v ?? Number.NaN)));
+      return listData(cells.map((c) => Float64Array.from(c === '' ? [] : parseNumericArray(c)!)));
     case 'utf8':
       return utf8Data(cells.map((c) => (c === '' ? null : c)));
   }

@@ -1,12 +1,29 @@
 import { ByteSink, UsageError, openArrow, runTool, type CommonArgs } from '@cnnpipe/core';
-import { alignedTable, describeSchema, formatCell } from './format.js';
+import { statSync } from 'node:fs';
+import { alignedTable, columnWidths, describeSchema, formatCell } from './format.js';
 
 interface ShowArgs extends CommonArgs {
   rows: number;
   all: boolean;
   schema: boolean;
   width: number;
+  columns?: number;
 }
+
+/** The terminal's width, else $COLUMNS, else 120 (a file or a pipe). */
+function terminalWidth(): number {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const fromEnv = Number(process.env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 120;
+}
+
+const isRegularFile = (path: string | undefined): boolean => {
+  try {
+    return path !== undefined && path !== '-' && statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
 
 export function main(argv?: string[]): Promise<void> {
   return runTool<ShowArgs>(
@@ -14,9 +31,10 @@ export function main(argv?: string[]): Promise<void> {
       name: 'show',
       usage: '[-n ROWS] [--schema] [FILE]',
       description:
-        'The first rows of any Arrow stream as an aligned text table (vectors shortened to their first ' +
-        'items and length), and with --schema its columns, types and cnnpipe metadata. Reads only as ' +
-        'many batches as it shows. FILE defaults to stdin.',
+        'The first rows of any table (Arrow stream, Arrow file, Parquet) as an aligned text table fitted to the ' +
+        'terminal width (vectors shortened to their first items and length, long text cut with …), then the ' +
+        'row count, and with --schema its columns, types and cnnpipe metadata. From stdin it reads only as many ' +
+        'batches as it shows; from a file it counts every row. FILE defaults to stdin.',
       examples: [
         ["printf 'layer,unit,description,similarity\\nlayer2,0,dotted,0.2\\n' | csv --to-arrow --kind concepts | show", 'a one-row concepts table'],
         ['show --schema -n 0 acts.arrows', 'only the schema and metadata of a file'],
@@ -26,33 +44,45 @@ export function main(argv?: string[]): Promise<void> {
           .option('rows', { alias: 'n', type: 'number', default: 10, describe: 'How many rows to show' })
           .option('all', { type: 'boolean', default: false, describe: 'Show every row' })
           .option('schema', { type: 'boolean', default: false, describe: 'Also print the schema and metadata' })
-          .option('width', { type: 'number', default: 4, describe: 'Items shown of each vector' }),
+          .option('width', { type: 'number', default: 4, describe: 'Items shown of each vector (fewer when the table is too wide)' })
+          .option('columns', { type: 'number', describe: 'Line width to fit (default: the terminal width, else $COLUMNS, else 120)' }),
       async run(args) {
         const files = args._.map(String);
         if (files.length > 1) throw new UsageError(`expected at most one FILE, got ${files.length}`);
         if (!Number.isInteger(args.rows) || args.rows < 0) throw new UsageError(`--rows must be a count, got ${args.rows}`);
-        const input = await openArrow(files[0]);
+        // As it is: show prints any table, foreign ones without conversions.
+        const input = await openArrow(files[0], { foreign: false });
         const sink = ByteSink.open(args.output);
         if (args.schema) await sink.write(`${describeSchema(input.schema)}\n`);
         const limit = args.all ? Number.POSITIVE_INFINITY : args.rows;
+        const countAll = isRegularFile(files[0]);
         const fields = input.schema.fields;
-        const rows: string[][] = [];
+        const values: unknown[][] = [];
         let total = 0;
         let more = false;
-        if (limit > 0) {
-          for await (const batch of input.batches()) {
-            for (let r = 0; r < batch.numRows && rows.length < limit; r++) {
-              rows.push(fields.map((f, c) => formatCell(batch.getChildAt(c)!.get(r), f.type, args.width)));
-            }
-            total += batch.numRows;
-            if (rows.length >= limit) {
-              more = total > rows.length;
-              break;
-            }
+        for await (const batch of input.batches()) {
+          for (let r = 0; r < batch.numRows && values.length < limit; r++) {
+            values.push(fields.map((_, c) => batch.getChildAt(c)!.get(r)));
+          }
+          total += batch.numRows;
+          if (values.length >= limit && !countAll) {
+            more = true;
+            break;
           }
         }
-        if (limit > 0) await sink.write(alignedTable(fields, rows));
-        if (more) await sink.write(`… (more rows)\n`);
+        const maxWidth = args.columns ?? terminalWidth();
+        // Fewer vector items before any cell is cut.
+        let rows: string[][] = [];
+        for (let preview = Math.max(1, args.width); preview >= 1; preview--) {
+          rows = values.map((row) => row.map((v, c) => formatCell(v, fields[c]!.type, preview)));
+          const widths = columnWidths(fields, rows);
+          if (widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1) <= maxWidth) break;
+        }
+        if (limit > 0) await sink.write(alignedTable(fields, rows, maxWidth));
+        const count = (n: number) => `${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}`;
+        if (more) await sink.write(`${count(values.length)} shown; more follow\n`);
+        else if (total > values.length) await sink.write(`${count(values.length)} shown of ${count(total)}\n`);
+        else await sink.write(`${count(total)}\n`);
         sink.commit();
       },
     },

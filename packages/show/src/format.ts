@@ -15,7 +15,7 @@ export function formatCell(value: unknown, type: DataType, preview = 4): string 
     const items = Array.from(value as ArrayLike<unknown>);
     const element = type.children[0]!.type;
     const shown = items.slice(0, preview).map((v) => formatCell(v, element, preview));
-    return items.length > preview ? `[${shown.join(', ')}, … ${items.length}]` : `[${shown.join(', ')}]`;
+    return items.length > preview ? `[${shown.join(', ')}, … ${items.length} values]` : `[${shown.join(', ')}]`;
   }
   if (typeof value === 'number') return formatNumber(value);
   if (typeof value === 'bigint') return value.toString();
@@ -27,10 +27,32 @@ function isNumericType(type: DataType): boolean {
   return DataType.isInt(type) || DataType.isFloat(type);
 }
 
-/** Rows as an aligned text table: numbers right-aligned, text left-aligned. */
-export function alignedTable(fields: Field[], rows: string[][]): string {
+/** The narrowest a column is cut to when the table is too wide for the terminal. */
+const MIN_COLUMN = 8;
+
+/** The widths of the columns of `rows`, narrowed (widest first) until a line fits `maxWidth`. */
+export function columnWidths(fields: Field[], rows: string[][], maxWidth = Number.POSITIVE_INFINITY): number[] {
   const widths = fields.map((f, c) => Math.max(f.name.length, ...rows.map((r) => [...r[c]!].length)));
-  const pad = (text: string, c: number) => {
+  const total = () => widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, widths.length - 1);
+  while (total() > maxWidth) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest]! <= MIN_COLUMN) break;
+    widths[widest]!--;
+  }
+  return widths;
+}
+
+/** Text cut to `width` characters, the cut marked with '…'. */
+function cut(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, width - 1).join('')}…`;
+}
+
+/** Rows as an aligned text table: numbers right-aligned, text left-aligned; cells cut to fit `maxWidth`. */
+export function alignedTable(fields: Field[], rows: string[][], maxWidth = Number.POSITIVE_INFINITY): string {
+  const widths = columnWidths(fields, rows, maxWidth);
+  const pad = (full: string, c: number) => {
+    const text = cut(full, widths[c]!);
     const fill = ' '.repeat(widths[c]! - [...text].length);
     return isNumericType(fields[c]!.type) ? fill + text : text + fill;
   };

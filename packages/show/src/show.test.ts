@@ -1,6 +1,9 @@
 import { fixedSizeListData, float64Data, int32Data, makeBatch, META, utf8Data } from '@cnnpipe/core';
 import { runBin } from '@cnnpipe/core/testing';
 import { Table, tableToIPC } from 'apache-arrow';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const batch = makeBatch(
@@ -21,13 +24,36 @@ describe('show', () => {
     expect(result.stdout.toString()).toBe(
       [
         'layer   neuron     score  counts',
-        '------  ------  --------  -----------------',
-        'layer2       0  0.123457  [1, 2, 3, 4, … 5]',
-        'layer2       1         2  [6, 7, 8, 9, … 5]',
-        '… (more rows)',
+        '------  ------  --------  ------------------------',
+        'layer2       0  0.123457  [1, 2, 3, 4, … 5 values]',
+        'layer2       1         2  [6, 7, 8, 9, … 5 values]',
+        '2 rows shown; more follow',
         '',
       ].join('\n'),
     );
+  });
+
+  it('fits the line width: fewer vector items first, then long text cut with …; a file ends with its row count', async () => {
+    const rows = 12;
+    const wide = makeBatch(
+      {
+        image: utf8Data(Array.from({ length: rows }, (_, i) => `examples/data/fashion-mnist/test/coat/very-long-name-${i}.png`)),
+        layer4: fixedSizeListData(Float32Array.from({ length: rows * 512 }, (_, i) => (i % 512) / 8), 512),
+      },
+      new Map([[META.kind, 'activations']]),
+    );
+    const path = join(mkdtempSync(join(tmpdir(), 'cnnpipe-show-')), 'wide.arrow');
+    writeFileSync(path, tableToIPC(new Table([wide]), 'file'));
+    const result = await runBin('show', ['--columns', '60', '-n', '3', path]);
+    const lines = result.stdout.toString().trimEnd().split('\n');
+    rmSync(dirname(path), { recursive: true, force: true });
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(60);
+    expect(lines[2]).toMatch(/^examples\/data\/fashion-mnist\/test\/co\S*…\s+\[0, … 512 values\]$/);
+    expect(lines[5]).toBe('3 rows shown of 12 rows');
+    const wideOpen = await runBin('show', ['--columns', '200', '-n', '1', '--all'], tableToIPC(new Table([wide]), 'stream'));
+    expect(wideOpen.stdout.toString()).toContain('[0, 0.125, 0.25, 0.375, … 512 values]');
+    expect(wideOpen.stdout.toString().trimEnd().split('\n').pop()).toBe('12 rows');
   });
 
   it('--schema prints columns, types and metadata', async () => {
