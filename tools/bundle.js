@@ -44,7 +44,8 @@ for (const tool of tools.sort()) {
   if (!existsSync(input)) throw new Error(`${input}: not built (run tsc -b first)`);
   const file = join(dist, `${tool}.bundle.mjs`);
   const bundle = await rolldown({ input, platform: 'node', external, logLevel: 'warn', checks: { circularDependency: false } });
-  const { output } = await bundle.write({ file, format: 'esm', sourcemap: false });
+  // One file: a local dynamic import is inlined (an external one stays a dynamic import).
+  const { output } = await bundle.write({ file, format: 'esm', sourcemap: false, codeSplitting: false });
   await bundle.close();
   // The bin falls back to dist/cli.js when a package in the bundle was compiled after it
   // (tsc -b rewrites a project's dist/.tsbuildinfo whenever it builds it).
