@@ -4,3 +4,4 @@ export * from './gradient-graph.js';
 export * from './seeds.js';
 export type { AdjointContext, AdjointRule } from './adjoint.js';
 export * from './session.js';
+export { ADJOINTS } from './adjoints.js';
