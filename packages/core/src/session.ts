@@ -1,10 +1,6 @@
-import * as ort from 'onnxruntime-node';
+import { ort } from './ort.js';
 import { CliError, UsageError } from './errors.js';
 import { diagnoseFailure, hostEnvironment, missingBeforeStart, type ProbeEnvironment } from './execution-provider-check.js';
-
-// onnxruntime's own log would print a second, raw line for a provider that cannot load
-// (CUDA libraries missing); failures reach us as exceptions, and we word them once.
-ort.env.logLevel = 'fatal';
 
 /** Execution providers a user may ask for with `--ep`. */
 export const EXECUTION_PROVIDERS = ['cpu', 'webgpu', 'cuda'] as const;
