@@ -2,6 +2,7 @@ import { CliError, UsageError } from '@cnnpipe/core';
 import type { TopLevelSpec } from 'vega-lite';
 import { firstOf, has, need, pick, type Frame } from './data.js';
 import { vlConfig } from './render.js';
+import { CHANGE, TEXT, accuracyRows, wrapTitle } from './accuracy-cells.js';
 
 export interface ChartOptions {
   x?: string;
@@ -20,6 +21,8 @@ export interface ChartOptions {
   mid: number;
   /** heatmap: colour scale range 'MIN,MAX' (accuracy fractions default to 0,1). */
   domain?: string;
+  /** heatmap of accuracies: each source's own accuracy (--baseline); cells are shaded by the change against it. */
+  own?: Map<string, number>;
 }
 
 /** `--domain MIN,MAX` as two numbers, MIN < MAX. */
@@ -278,6 +281,9 @@ export function heatmapSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
   const strong = diverging
     ? `abs(datum['${value}'] - ${opts.mid}) > ${0.6 * extent}`
     : `datum['${value}'] > ${lo + 0.6 * (hi - lo)}`;
+  if (fraction && label === value && opts.domain === undefined && opts.diverging === undefined) {
+    return accuracyHeatmap(frame, opts, { x, y, value, xs, ys, cell });
+  }
   const spec: Record<string, unknown> = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: vlConfig,
@@ -302,6 +308,62 @@ export function heatmapSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
   };
   if (opts.title) spec.title = { text: opts.title };
   else if (pair) spec.title = { text: `${pair.method}: ${pair.a} against ${pair.b} (${pair.n} images)` };
+  return spec as unknown as TopLevelSpec;
+}
+
+/**
+ * An accuracy table as the thesis shades it: with --baseline, each cell coloured by its change
+ * against the source network's own accuracy (diverging, 0 = no change, red = a penalty), else
+ * by the accuracies' own range; the cell text is the accuracy in %, the legend in % too.
+ */
+function accuracyHeatmap(
+  frame: Frame,
+  opts: ChartOptions,
+  g: { x: string; y: string; value: string; xs: (string | number)[]; ys: (string | number)[]; cell: number },
+): TopLevelSpec {
+  const rows = accuracyRows(frame, g.value, opts.own);
+  const width = opts.width ?? g.cell * g.xs.length;
+  const height = opts.height ?? g.cell * g.ys.length;
+  const measure = g.value.replace(/^top(\d+)$/, 'top-$1');
+  let color: Enc;
+  let strong: string;
+  if (opts.own) {
+    const changes = rows.map((r) => r[CHANGE]).filter((v): v is number => typeof v === 'number');
+    const extent = Math.max(0.5, ...changes.map(Math.abs));
+    color = {
+      field: CHANGE,
+      type: 'quantitative',
+      scale: { scheme: 'redblue', domain: [-extent, extent], domainMid: 0 },
+      legend: { title: ["change vs A's own", `${measure} (% points)`], titleLimit: 400, format: '+.1f' },
+    };
+    strong = `abs(datum['${CHANGE}']) > ${0.6 * extent}`;
+  } else {
+    const values = rows.map((r) => r[g.value]).filter((v): v is number => typeof v === 'number');
+    const [lo, hi] = [Math.min(...values), Math.max(...values)];
+    const domain = hi > lo ? [lo, hi] : [Math.max(0, lo - 0.01), Math.min(1, hi + 0.01)];
+    color = { field: g.value, type: 'quantitative', scale: { scheme: 'blues', domain }, legend: { title: `${measure} (%)`, titleLimit: 400, format: '.2%' } };
+    strong = `datum['${g.value}'] > ${domain[0]! + 0.6 * (domain[1]! - domain[0]!)}`;
+  }
+  const spec: Record<string, unknown> = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    config: vlConfig,
+    data: { values: rows },
+    padding: 8,
+    width,
+    height,
+    encoding: {
+      x: { field: g.x, type: 'nominal', sort: g.xs, axis: { labelAngle: -40, labelAlign: 'right', orient: 'bottom' }, title: g.x === 'target' ? "B (target: its classifier)" : g.x },
+      y: { field: g.y, type: 'nominal', sort: g.ys, title: g.y === 'source' ? "A (source: its features)" : g.y },
+    },
+    layer: [
+      { mark: { type: 'rect' }, encoding: { color } },
+      {
+        mark: { type: 'text', fontSize: g.cell >= 40 ? 11 : 9 },
+        encoding: { text: { field: TEXT, type: 'nominal' }, color: { condition: { test: strong, value: 'white' }, value: '#111' } },
+      },
+    ],
+  };
+  if (opts.title) spec.title = { text: wrapTitle(opts.title, width + 200) };
   return spec as unknown as TopLevelSpec;
 }
 

@@ -1,7 +1,8 @@
 import { extname } from 'node:path';
 import { ByteSink, UsageError, runTool, type CommonArgs } from '@cnnpipe/core';
 import { barSpec, boxSpec, densitySpec, heatmapSpec, lineSpec, unknownType, type ChartOptions } from './charts.js';
-import { readFrame, type Frame } from './data.js';
+import { pick, readFrame, type Frame } from './data.js';
+import { ownAccuracy } from './accuracy-cells.js';
 import { montageSvg } from './montage.js';
 import { svgToPng, vegaLiteToSvg } from './render.js';
 import { vennSvg } from './venn.js';
@@ -14,6 +15,7 @@ interface PlotArgs extends CommonArgs, ChartOptions {
   cell: number;
   columns: number;
   maxRows: number;
+  baseline?: string;
 }
 
 export const TYPES = ['bar', 'heatmap', 'box', 'density', 'venn', 'line', 'montage'] as const;
@@ -90,6 +92,10 @@ export function main(argv?: string[]): Promise<void> {
           .option('bins', { type: 'number', default: 20, describe: 'density --hist: the most bins' })
           .option('diverging', { type: 'boolean', describe: 'heatmap: diverging colour scale around --mid (default: when values straddle it)' })
           .option('mid', { type: 'number', default: 0, describe: 'heatmap: the middle of the diverging scale' })
+          .option('baseline', {
+            type: 'string',
+            describe: "heatmap of accuracies: a table of each source's own accuracy (classify --summary); cells are shaded by the change against it",
+          })
           .option('domain', { type: 'string', describe: 'heatmap: colour scale range MIN,MAX (default: the data; 0,1 for accuracy fractions)' })
           .option('names', { type: 'string', describe: "venn: the two models' names, 'a,b'" })
           .option('images', { type: 'string', describe: 'montage: folder the image paths are relative to (default: cwd)' })
@@ -106,6 +112,10 @@ export function main(argv?: string[]): Promise<void> {
         const ext = args.output === undefined || args.output === '-' ? '.svg' : extname(args.output).toLowerCase();
         if (ext !== '.svg' && ext !== '.png') throw new UsageError(`-o must name a .svg or .png file, got '${args.output}'`);
         const frame = await readFrame(file, ctx.nonFinite);
+        if (args.baseline !== undefined) {
+          if (type !== 'heatmap' || frame.kind !== 'accuracy') throw new UsageError('--baseline goes with plot heatmap of an accuracy table');
+          args.own = ownAccuracy(await readFrame(args.baseline, ctx.nonFinite), pick(frame, 'top1') ?? 'top1');
+        }
         const svg = await renderSvg(type as PlotType, frame, args);
         const sink = ByteSink.open(args.output);
         await sink.write(ext === '.png' ? svgToPng(svg, args.scale) : svg);

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { renderSvg } from './cli.js';
 import { frameFromBatches, type Frame } from './data.js';
+import { ownAccuracy, percentText } from './accuracy-cells.js';
 import { svgToPng } from './render.js';
 import { vennCounts } from './venn.js';
 
@@ -121,24 +122,41 @@ describe('plot bar, grouped and faceted', () => {
 });
 
 describe('plot heatmap', () => {
-  it('labels every cell of the accuracy table', async () => {
+  it('labels every cell of the accuracy table, in % from the counts (two decimals, no float rounding)', async () => {
     const svg = await renderSvg('heatmap', frame(accuracy), args());
     expect(count(svg, /aria-roledescription="rect mark"/g)).toBe(4);
     const t = texts(svg);
-    for (const v of ['71.0%', '52.0%', '49.0%', '74.0%']) expect(t).toContain(v);
+    for (const v of ['71.00%', '52.00%', '49.00%', '74.00%']) expect(t).toContain(v);
+    // 1861 of 2000 is 93.05% exactly (the float 0.9305 is below it, and '.1%' printed 93.0%).
+    expect(percentText(1861 / 2000, 2000)).toBe('93.05%');
+    expect(percentText(1843 / 2000, 2000)).toBe('92.15%');
+    expect(percentText(2 / 3, 3)).toBe('66.67%');
   });
 
-  it('shades accuracies on 0..1 (or --domain), not on the data range', async () => {
-    // 74% is the best cell: on the data range it would be the darkest blue, on 0..1 it is mid-blue.
-    const svg = await renderSvg('heatmap', frame(accuracy), args());
-    const fill = (v: string) => new RegExp(`top1: ${v}" [^>]*fill="rgb\\((\\d+), (\\d+), (\\d+)\\)"`).exec(svg)!.slice(1).map(Number);
-    const byData = await renderSvg('heatmap', frame(accuracy), args({ domain: '0.49,0.74' }));
-    const darkest = new RegExp(`top1: 0.74" [^>]*fill="rgb\\((\\d+), (\\d+), (\\d+)\\)"`).exec(byData)!.slice(1).map(Number);
-    expect(fill('0.74')[0]).toBeGreaterThan(darkest[0]! + 20);
-    expect(fill('0.74')).not.toEqual(fill('0.49'));
-    // Still the sequential scale over 0..1, not a diverging one around 0 (no negative legend ticks).
-    expect(texts(svg).filter((t) => t.startsWith('−'))).toEqual([]);
-    await expect(renderSvg('heatmap', frame(accuracy), args({ domain: '1,0' }))).rejects.toThrow(/--domain 1,0: expected MIN,MAX/);
+  it('shades accuracies by their range; with --baseline by the change against the source\'s own, diverging at 0', async () => {
+    const rectFills = (svg: string) =>
+      [...svg.matchAll(/<path [^>]*aria-roledescription="rect mark"[^>]*fill="(rgb\([^)]*\))"/g), ...svg.matchAll(/<path [^>]*fill="(rgb\([^)]*\))"[^>]*aria-roledescription="rect mark"/g)].map((m) => m[1]!);
+    // By range: the best (74%) and the worst (49%) cell are the two ends of the scale.
+    const plain = rectFills(await renderSvg('heatmap', frame(accuracy), args()));
+    expect(plain).toHaveLength(4);
+    expect(new Set(plain).size).toBe(4);
+    // Own accuracies r18 71%, r34 74%: the diagonal is no change (the same near-white), r34 -> r18 (-25 points) the red end.
+    const own = new Map([['r18', 0.71], ['r34', 0.74]]);
+    const svg = await renderSvg('heatmap', frame(accuracy), args({ own }));
+    const fills = rectFills(svg);
+    expect(fills).toHaveLength(4);
+    expect(fills[0]).toBe(fills[3]);
+    const rgb = (f: string) => f.match(/\d+/g)!.map(Number);
+    expect(rgb(fills[0]!)).toEqual([242, 239, 238]);
+    const [r, g, b] = rgb(fills[2]!);
+    expect(r!).toBeGreaterThan(g! + 60);
+    expect(r!).toBeGreaterThan(b! + 60);
+    const t = texts(svg);
+    // The legend in signed points, both sides of 0.
+    expect(t.some((x) => /^−\d+\.\d$/.test(x))).toBe(true);
+    expect(t.some((x) => /^\+\d+\.\d$/.test(x))).toBe(true);
+    expect(svg).toMatch(/top-1 \(% points\)/);
+    expect(() => ownAccuracy(frame(stats), 'top1')).toThrow(/no 'top1' per source/);
   });
 
   it('uses a diverging scale for % change (values on both sides of 0)', async () => {
