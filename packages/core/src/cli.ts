@@ -139,6 +139,8 @@ export function buildParser<A>(spec: ToolSpec<A>, argv: string[]): Argv<A & Comm
   const examples = spec.examples.map(([command, what]) => `  ${command}\n      ${what}`).join('\n');
   withOptions.epilogue(`Examples:\n${examples}${spec.epilogue ? `\n\n${spec.epilogue}` : ''}`);
   return withOptions
+    // `TOOL completion >> ~/.bashrc` (or ~/.zshrc): yargs' own completion script.
+    .completion('completion', 'Print a shell completion script (bash, zsh): TOOL completion >> ~/.bashrc')
     .help('help')
     .alias('help', 'h')
     .version(packageVersion())
@@ -253,6 +255,11 @@ export async function runTool<A>(spec: ToolSpec<A>, argv: string[] = process.arg
   try {
     let helpShown = false;
     const parser = buildParser(spec, argv);
+    if (argv[0] === 'completion' && argv.length === 1) {
+      // Before parsing: a tool's required flags would refuse the bare command.
+      (parser as unknown as { showCompletionScript($0: string, cmd: string): void }).showCompletionScript(spec.name, 'completion');
+      return;
+    }
     const args = (await parser.parseAsync(argv, {}, (_err, _argv, output) => {
       if (output) {
         helpShown = true;
