@@ -54,7 +54,7 @@ for (const [file, title] of [
   ['gini-density.png', 'Gini sparsity per layer'],
   ['flatness-density.png', 'Spectral flatness per layer'],
   ['mf-by-layer.png', 'Multi-faceted degree per layer'],
-  ['facets-by-layer.png', 'Single- and multi-faceted neurons per layer'],
+  ['facets-by-layer.png', "Single- and multi-faceted neurons per layer (MF: a multi-faceted degree above its layer's mean, so the split is near half by construction)"],
   ['similarity-by-layer.png', 'Mean similarity per layer'],
   ['top-images.png', 'Top images of the first neurons'],
 ]) {

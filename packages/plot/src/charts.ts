@@ -66,7 +66,7 @@ function frameSpec(frame: Frame, opts: ChartOptions, facet: string | undefined, 
     data: { values: frame.rows },
     padding: 8,
   };
-  if (opts.title) base.title = { text: opts.title };
+  if (opts.title) base.title = { text: wrapTitle(opts.title, facet ? 3 * (opts.width ?? 260) : (opts.width ?? 480) + 120) };
   if (facet) {
     const cols = Math.min(order(frame, facet).length, 3);
     return {
@@ -79,9 +79,11 @@ function frameSpec(frame: Frame, opts: ChartOptions, facet: string | undefined, 
   }
   return {
     ...base,
+    // By default the plot area is 480 x 320 and axes, legend and title add to it ('fit' squeezed
+    // the bars of a long-titled chart into a third of the canvas); --width/--height size the whole.
     width: opts.width ?? 480,
     height: opts.height ?? 320,
-    autosize: { type: 'fit', contains: 'padding' },
+    ...(opts.width !== undefined || opts.height !== undefined ? { autosize: { type: 'fit', contains: 'padding' } } : {}),
     ...body,
   } as unknown as TopLevelSpec;
 }
@@ -120,10 +122,24 @@ function xy(frame: Frame, opts: ChartOptions, yCount: boolean): { x: string; y: 
   return { x, y };
 }
 
+/** A column name as axis words: mean_pearson -> mean Pearson, top1 -> top-1. */
+export function words(name: string): string {
+  return name
+    .replace(/_/g, ' ')
+    .replace(/\bpearson\b/gi, 'Pearson')
+    .replace(/\bgini\b/gi, 'Gini')
+    .replace(/^top(\d+)$/, 'top-$1')
+    .replace(/^mf$/, 'multi-faceted degree');
+}
+
 function yEncoding(frame: Frame, y: string): Enc {
-  if (y === COUNT && !has(frame, COUNT)) return { aggregate: 'count', type: 'quantitative', title: 'count' };
+  if (y === COUNT && !has(frame, COUNT)) return { aggregate: 'count', type: 'quantitative', title: frame.kind === 'neuron-stats' ? 'neurons' : 'count' };
   const ints = frame.rows.every((r) => r[y] === null || Number.isInteger(r[y]));
-  return ints ? { field: y, type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } } : { field: y, type: 'quantitative' };
+  // Headroom above the tallest bar, so it does not touch the frame.
+  const scale = { nice: true, padding: 6 };
+  return ints
+    ? { field: y, type: 'quantitative', title: words(y), scale, axis: { tickMinStep: 1, format: 'd' } }
+    : { field: y, type: 'quantitative', title: words(y), scale };
 }
 
 function xEncoding(frame: Frame, x: string, sortByY?: string): Enc {
@@ -133,6 +149,7 @@ function xEncoding(frame: Frame, x: string, sortByY?: string): Enc {
   return {
     field: x,
     type,
+    title: words(x),
     sort: sortByY ? `-y` : type === 'nominal' ? order(frame, x) : 'ascending',
     axis: rotate ? { labelAngle: -40, labelAlign: 'right', labelLimit: 140 } : { labelAngle: 0, labelLimit: 140 },
   };
@@ -202,7 +219,10 @@ export function boxSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
   const common: Enc = { x: xEnc };
   if (offset) common.xOffset = offset;
   const layer = [
-    { mark: { type: 'rule' }, encoding: { y: { field: 'min', type: 'quantitative', title: 'value', scale: { zero: false } }, y2: { field: 'max' } } },
+    {
+      mark: { type: 'rule' },
+      encoding: { y: { field: 'min', type: 'quantitative', title: frame.kind === 'venn' ? 'concept score' : words(frame.metadata.get('cnnpipe.value') ?? 'value'), scale: { zero: false } }, y2: { field: 'max' } },
+    },
     {
       mark: { type: 'bar', size: 20, stroke: '#333', strokeWidth: 0.5 },
       encoding: { y: { field: 'q1', type: 'quantitative' }, y2: { field: 'q3' }, ...(colorEnc ? { color: colorEnc } : {}) },
@@ -232,13 +252,19 @@ export function densitySpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
     return frameSpec(frame, opts, facet, { mark: { type: 'bar', binSpacing: 1 }, encoding });
   }
   const groupby = [facet, color].filter((g): g is string => g !== undefined);
+  // The curve over the whole axis, down to 0 at both ends, not cut at the data's range:
+  // [0, 1] for statistics that live there (Gini, flatness), else the range padded by 15%.
+  const all = frame.rows.map((r) => r[value]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const [dlo, dhi] = all.length ? [Math.min(...all), Math.max(...all)] : [0, 1];
+  const pad = 0.15 * (dhi - dlo || 1);
+  const extent = dlo >= 0 && dhi <= 1 ? [0, 1] : [dlo - pad, dhi + pad];
   const encoding: Enc = {
-    x: { field: 'value', type: 'quantitative', title: value },
+    x: { field: 'value', type: 'quantitative', title: words(value), scale: { domain: extent, nice: false } },
     y: { field: 'density', type: 'quantitative' },
   };
   if (color) encoding.color = { field: color, type: 'nominal', sort: order(frame, color) };
   return frameSpec(frame, opts, facet, {
-    transform: [{ density: value, groupby, as: ['value', 'density'] }],
+    transform: [{ density: value, groupby, extent, steps: 200, as: ['value', 'density'] }],
     mark: { type: 'area', opacity: color ? 0.5 : 0.8, line: true },
     encoding,
   });
