@@ -95,7 +95,10 @@ async function solveAndWrite(gram: Gram, args: LstsqArgs, metadata: Map<string, 
   metadata.set(MAP_META.rows, String(gram.n));
   metadata.set(MAP_META.r2, fmt(map.r2Total));
   metadata.set(MAP_META.ridge, String(args.ridge));
-  ctx.info(`${gram.n} rows, ${gram.da} -> ${gram.db}, training R² ${map.r2Total.toFixed(4)}`);
+  // Named by the models, so a study's many fits can be told apart.
+  const pair = [metadata.get(MAP_META.source), metadata.get(MAP_META.target)];
+  const names = pair.every((n) => n) ? `${pair[0]} -> ${pair[1]}: ` : '';
+  ctx.info(`${names}${gram.n} rows, ${gram.da} -> ${gram.db} features, training R² ${map.r2Total.toFixed(4)}`);
   const dependent = map.dependent ?? [];
   if (dependent.length > 0) {
     const shown = dependent.slice(0, 8).join(', ') + (dependent.length > 8 ? ', ...' : '');
