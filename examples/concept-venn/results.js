@@ -14,6 +14,8 @@ const table = (t, limit = Infinity) => {
 };
 
 console.log('# Concept comparison\n');
+const source = { dissect: "Each unit's concept is its Network Dissection label over the probe set; units below dissect's IoU threshold have none (`dissect --detectors-only`).", cof: "Each unit's concept is the dominant class of its top images (`cof --concepts`).", files: 'Concepts from the two given files.' }[process.argv[3]];
+if (source) console.log(`${source}\n`);
 console.log('## Summary\n');
 console.log(table(read('summary')));
 console.log('\n## Per layer\n');
