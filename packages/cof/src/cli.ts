@@ -65,7 +65,7 @@ export function main(argv?: string[]): Promise<void> {
         'top-k rows). With --concepts, writes the concepts kind instead: the dominant class as ' +
         "the neuron's concept and its share of the top-k as the score (ties: the first class).",
       examples: [
-        ['topk -k 100 acts.arrows | cof | sparsity | csv', 'CoF matrix, then each neuron sparsity and MF degree'],
+        ['extract --model examples/zoo/vgg.onnx --layer block3 examples/data/fashion-mnist/test | topk -k 100 | cof | sparsity | csv', 'CoF matrix, then each neuron sparsity and MF degree'],
         ['cof --concepts topk.arrows | csv', 'the dominant class of each neuron'],
       ],
       options: (y) =>

@@ -12,7 +12,7 @@ export function main(argv?: string[]): Promise<void> {
         'and types must agree; metadata is taken from the first input. Inputs are streamed one after ' +
         "another. '-' reads stdin.",
       examples: [
-        ['concat shard1.arrows shard2.arrows | csv', 'both tables as one CSV'],
+        ['extract --model examples/zoo/vgg.onnx --layer block3 examples/data/fashion-mnist/test/bag -o bag.arrows && extract --model examples/zoo/vgg.onnx --layer block3 examples/data/fashion-mnist/test/coat -o coat.arrows && concat bag.arrows coat.arrows -o both.parquet', 'two tables as one (here as Parquet)'],
         ['concat topk-*.arrows | topk -k 100 > topk.arrows', 'merge top-k shards'],
       ],
       async run(args) {

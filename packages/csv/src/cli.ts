@@ -101,7 +101,7 @@ export function main(argv?: string[]): Promise<void> {
         "A concepts table from describe is written with CLIP-Dissect's header (layer,unit,description,similarity). " +
         'FILE defaults to stdin.',
       examples: [
-        ['extract --model m.onnx --layer layer4 imgs/ | topk -k 5 | csv > top5.csv', 'any table as CSV'],
+        ['extract --model examples/zoo/vgg.onnx --layer block3 examples/data/fashion-mnist/test | topk -k 5 | csv > top5.csv', 'any table as CSV'],
         ["printf 'layer,unit,description,similarity\\nlayer2,0,dotted,0.2\\n' | csv --to-arrow --kind concepts | show", 'a CLIP-Dissect file as concepts'],
         ['csv --to-arrow --kind concepts --layer layer4 tally.csv > layer4.arrows', 'a NetDissect tally of layer4'],
         ["printf 'concept,e0,e1\\ndog,0.6,0.8\\ncat,1,0\\n' | csv --to-arrow --kind embeddings | show", 'concept words and text embeddings for describe'],

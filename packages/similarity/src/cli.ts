@@ -76,7 +76,7 @@ export function main(argv?: string[]): Promise<void> {
         '(a warning says how many). --summary writes one row per layer instead: the mean ' +
         'off-diagonal Pearson similarity and Euclidean dissimilarity.',
       examples: [
-        ['topk -k 100 acts.arrows | cof | similarity --summary | csv', 'each layer mean similarity and dissimilarity'],
+        ['extract --model examples/zoo/vgg.onnx --layer block3 examples/data/fashion-mnist/test | topk -k 100 | cof | similarity --summary | csv', 'each layer mean similarity and dissimilarity'],
         ['similarity cof.arrows -o rsa.arrows', 'the Pearson and Euclidean RSA matrices of every layer'],
       ],
       options: (y) =>

@@ -38,7 +38,7 @@ export function main(argv?: string[]): Promise<void> {
         "'SF') and `p_value` (two-sided, under a normal fitted to the layer's MF values by maximum " +
         'likelihood). Rows with no response or zero sparsity get nulls (one warning says how many).',
       examples: [
-        ['topk -k 100 acts.arrows | cof | sparsity | csv > neurons.csv', 'each neuron statistics as CSV'],
+        ['extract --model examples/zoo/vgg.onnx --layer block3 examples/data/fashion-mnist/test | topk -k 100 | cof | sparsity | csv > neurons.csv', 'each neuron statistics as CSV'],
         ['sparsity cof.arrows | show', 'the same from a saved CoF table'],
       ],
       async run(args, ctx) {

@@ -263,7 +263,7 @@ export function main(argv?: string[]): Promise<void> {
         'The argmax of each entry is carried through when the input has it. Output rows are sorted by ' +
         'layer, neuron, rank (1 = strongest).',
       examples: [
-        ['extract --model m.onnx --layer features.28 images/ | topk -k 100 > topk.arrows', 'top-100 images of every channel'],
+        ['extract --model examples/zoo/vgg.onnx --layer block3 examples/data/fashion-mnist/test | topk -k 100 > topk.arrows', 'top-100 demo images of every block3 channel'],
         ['topk -k 10 --layer layer4 --bottom acts.arrows | csv', 'the 10 weakest images of layer4 channels, as CSV'],
         ['concat topk-1.arrows topk-2.arrows | topk -k 100 > topk.arrows', 'merge shards'],
       ],
