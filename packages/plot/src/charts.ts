@@ -135,8 +135,10 @@ export function words(name: string): string {
 function yEncoding(frame: Frame, y: string): Enc {
   if (y === COUNT && !has(frame, COUNT)) return { aggregate: 'count', type: 'quantitative', title: frame.kind === 'neuron-stats' ? 'neurons' : 'count' };
   const ints = frame.rows.every((r) => r[y] === null || Number.isInteger(r[y]));
-  // Headroom above the tallest bar, so it does not touch the frame.
-  const scale = { nice: true, padding: 6 };
+  // Headroom above the tallest bar (8%, then nice), so it does not touch the frame.
+  const ys = frame.rows.map((r) => r[y]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const top = ys.length ? Math.max(...ys) : 0;
+  const scale = top > 0 ? { nice: true, domainMax: top * 1.08 } : { nice: true };
   return ints
     ? { field: y, type: 'quantitative', title: words(y), scale, axis: { tickMinStep: 1, format: 'd' } }
     : { field: y, type: 'quantitative', title: words(y), scale };
