@@ -174,6 +174,15 @@ describe('venn reports', () => {
     expect(bad.stderr).toMatch(/no layer 'layer9' in either input \(expected one of: layer2, layer3, layer4\)/);
   });
 
+  it('--layer is repeatable like every tool\'s, and --layers a,b stays its alias', async () => {
+    const args = [path('imagenet.arrows'), path('places.arrows'), '--report', 'per-layer'];
+    const repeated = await venn([...args, '--layer', 'layer4', '--layer', 'layer3']);
+    const listed = await venn([...args, '--layers', 'layer4,layer3']);
+    expect(repeated.code).toBe(0);
+    expect(rowsOf(repeated.stdout).map((r) => r.layer)).toEqual(['layer4', 'layer3']);
+    expect(rowsOf(repeated.stdout)).toEqual(rowsOf(listed.stdout));
+  });
+
   it('one input from stdin; -o writes a file', async () => {
     const out = path('out.arrows');
     const result = await venn(['-', path('places.arrows'), '-o', out], readFileSync(path('imagenet.arrows')));

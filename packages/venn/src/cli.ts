@@ -33,7 +33,7 @@ interface VennArgs extends CommonArgs {
   names?: string;
   report: Report;
   top: number;
-  layers?: string;
+  layer?: string[];
   normalize: boolean;
 }
 
@@ -229,7 +229,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('names', { type: 'string', describe: 'Names of the two models, comma-separated (default: the file names)' })
           .option('report', { alias: 'r', choices: REPORTS, default: 'summary' as Report, describe: 'Which report to write' })
           .option('top', { type: 'number', default: 15, describe: 'How many concepts per model in --report top' })
-          .option('layers', { type: 'string', describe: 'Only these layers, comma-separated, in this order' })
+          .option('layer', { type: 'string', array: true, alias: 'layers', describe: 'Only this layer (repeatable, in this order; --layers a,b as before)' })
           .option('normalize', {
             type: 'boolean',
             default: false,
@@ -245,9 +245,9 @@ export function main(argv?: string[]): Promise<void> {
         const { table: a, schema: schemaA } = await load(files[0]!, ctx);
         const { table: b, schema: schemaB } = await load(files[1]!, ctx);
         let layers: string[] | undefined;
-        if (args.layers !== undefined) {
-          layers = [...new Set(args.layers.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
-          if (layers.length === 0) throw new UsageError(`--layers '${args.layers}' (expected layer names separated by commas)`);
+        if (args.layer !== undefined) {
+          layers = [...new Set(args.layer.flatMap((l) => l.split(',')).map((s) => s.trim()).filter((s) => s !== ''))];
+          if (layers.length === 0) throw new UsageError(`--layer '${args.layer.join(',')}' (expected layer names)`);
           const inA = new Set(layersInOrder(a));
           const inB = new Set(layersInOrder(b));
           for (const layer of layers) {
