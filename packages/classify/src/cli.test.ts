@@ -136,6 +136,12 @@ describe('classify', () => {
     let right = 0;
     for (let i = 0; i < n; i++) if (i % 10 !== 9 && argmax[i] === 9 - labels[i]!) right++;
     expect(fromIPC(rev.stdout).get(0)!.toJSON().top1).toBeCloseTo(right / 180, 12);
+    // The tools' one syntax: @file, one name a line (or a JSON list), as extract and cof take it.
+    writeFileSync(join(dir, 'classes.txt'), `${[...names].reverse().join('\n')}\n`);
+    for (const file of ['classes.txt', 'classes.json']) {
+      const at = await runBin('classify', [...model, '--classes', `@${join(dir, file)}`]);
+      expect(fromIPC(at.stdout).get(0)!.toJSON().top1).toBeCloseTo(right / 180, 12);
+    }
     const bad = await runBin('classify', [...model, '--classes', 'a,b']);
     expect(bad.code).toBe(2);
   });

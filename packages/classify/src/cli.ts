@@ -13,6 +13,7 @@ import {
   int32Data,
   makeBatch,
   openArrow,
+  parseClassList,
   passMetadata,
   primitiveValues,
   readAllBatches,
@@ -33,8 +34,10 @@ interface ClassifyArgs extends CommonArgs {
   classes?: string;
 }
 
-/** `--classes`: comma-separated names, or a JSON file holding a list (or zoo.json's `labels`). */
+/** `--classes`: a,b,c or @file (core's parseClassList), or a JSON file holding a list (or zoo.json's `labels`). */
 function parseClasses(value: string): string[] {
+  // The tools' one syntax (a,b,c or @file); a bare JSON file path still works.
+  if (value.startsWith('@')) return parseClassList(value);
   if (existsSync(value)) {
     let parsed: unknown;
     try {
@@ -145,7 +148,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('classes', {
             type: 'string',
             describe:
-              "the classifier's class names in output order (a,b,c or a JSON list file; default: the model's cnnpipe.classes metadata): with names the truth is the row's `class` string, not its `label` index",
+              "the classifier's class names in output order (a,b,c or @file, or a JSON list file; default: the model's cnnpipe.classes metadata): with names the truth is the row's `class` string, not its `label` index",
           })
           .option('summary', { type: 'boolean', default: false, describe: 'write one accuracy row instead of predictions' }),
       readsNumbers: true,
