@@ -11,7 +11,9 @@ const studies = [
   ['multi-faceted neurons', 'multifaceted-neurons'],
   ['affine feature equivalence', 'affine-equivalence'],
   ['concept comparison', 'concept-venn'],
-  ['network dissection', 'network-dissection'],
+  // The microscope study holds the Network Dissection study's dissections (same models, probe,
+  // settings), so examples/network-dissection is not run twice.
+  ['microscope (feature visualisation + network dissection)', 'microscope'],
 ];
 const done = [];
 for (const [name, folder] of studies) {
