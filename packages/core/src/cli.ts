@@ -91,6 +91,13 @@ function exitOnSignals(name: string): void {
   }
 }
 
+const EXAMPLES_MARK = '\u2063EXAMPLES\u2063';
+
+/** The examples block of a tool's help: each command on its own line(s) as written, then what it does. */
+export function examplesText(spec: Pick<ToolSpec<unknown>, 'examples'>): string {
+  return spec.examples.map(([command, what]) => `  ${command}\n      ${what}`).join('\n');
+}
+
 /** Parsers whose --kind is core's (a tool's own --kind, as csv's, means something else). */
 const commonKind = new WeakSet<object>();
 
@@ -136,12 +143,17 @@ export function buildParser<A>(spec: ToolSpec<A>, argv: string[]): Argv<A & Comm
     }) as unknown as Argv<A & CommonArgs>;
   }
   oneValuePerFlag(withOptions);
+  // `TOOL completion >> ~/.bashrc` (or ~/.zshrc): yargs' own completion script and its
+  // completer, set up only when asked (as a command it would change how yargs orders its
+  // checks of every other command line).
+  if (argv[0] === 'completion' || argv.includes('--get-yargs-completions')) {
+    withOptions.completion('completion', 'Print a shell completion script (bash, zsh)');
+  }
   // Examples as a block of their own: full commands stay on one line, ready to copy.
-  const examples = spec.examples.map(([command, what]) => `  ${command}\n      ${what}`).join('\n');
-  withOptions.epilogue(`Examples:\n${examples}${spec.epilogue ? `\n\n${spec.epilogue}` : ''}`);
+  // yargs wraps its epilogue at the terminal width, cutting commands in two: the examples
+  // stand in as one word and are put back unwrapped when the help is printed (runTool).
+  withOptions.epilogue(`Examples:\n${EXAMPLES_MARK}${spec.epilogue ? `\n\n${spec.epilogue}` : ''}`);
   return withOptions
-    // `TOOL completion >> ~/.bashrc` (or ~/.zshrc): yargs' own completion script.
-    .completion('completion', 'Print a shell completion script (bash, zsh): TOOL completion >> ~/.bashrc')
     .help('help')
     .alias('help', 'h')
     .version(packageVersion())
@@ -267,7 +279,8 @@ export async function runTool<A>(spec: ToolSpec<A>, argv: string[] = process.arg
     const args = (await parser.parseAsync(argv, {}, (_err, _argv, output) => {
       if (output) {
         helpShown = true;
-        process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+        const text = output.replace(EXAMPLES_MARK, examplesText(spec as ToolSpec<unknown>));
+        process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
       }
     })) as A & CommonArgs;
     if (helpShown) return;
