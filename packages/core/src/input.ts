@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { registerCodecs } from './codecs.js';
 import { CliError, errorMessage } from './errors.js';
+import { plainError } from './model-file.js';
 import { adoptForeign } from './foreign.js';
 import { trackTemp, untrackTemp } from './output.js';
 
@@ -51,7 +52,7 @@ function checkReadable(path: string): void {
     if (stat.isDirectory()) throw new CliError(`${path}: is a directory (expected a file)`);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    throw new CliError(`${path}: cannot read (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`);
+    throw new CliError(`${path}: cannot read: ${plainError(error)}`);
   }
 }
 

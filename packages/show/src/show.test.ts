@@ -65,6 +65,6 @@ describe('show', () => {
   it('names a bad input', async () => {
     const result = await runBin('show', ['/nonexistent/x.arrows']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('show: error: /nonexistent/x.arrows: cannot read (ENOENT)\n');
+    expect(result.stderr).toBe('show: error: /nonexistent/x.arrows: cannot read: no such file\n');
   });
 });
