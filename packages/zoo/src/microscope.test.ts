@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fashionMnistDir, repoRoot, zooDir } from './index.js';
 
@@ -14,6 +16,9 @@ function csvRows(path: string): Record<string, string>[] {
   const names = head!.split(',');
   return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [names[i]!, v])));
 }
+
+let atlasPages: { model: string; page: string }[] = [];
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const LAYERS: Record<string, string[]> = { vgg: ['block1', 'block4'], resnet: ['layer1', 'layer4'], densenet: ['dense1', 'dense3'] };
 
@@ -97,6 +102,7 @@ describe('the microscope study end to end (reduced: first and last layer, 4 drea
       const units = csvRows(join(out, m, 'dissect.csv'));
       const top = units.filter((r) => r.detector === 'true').sort((a, b) => Number(b.score) - Number(a.score))[0]!;
       const slugDir = readdirSync(atlas).find((d) => d === top.layer || d.startsWith(top.layer!))!;
+      atlasPages.push({ model: m, page: join(atlas, slugDir, `${top.unit}.html`) });
       const page = readFileSync(join(atlas, slugDir, `${top.unit}.html`), 'utf8');
       expect(page).toContain('Feature visualisation');
       expect(page).toContain(top.concept);
@@ -106,4 +112,39 @@ describe('the microscope study end to end (reduced: first and last layer, 4 drea
       expect(readdirSync(join(atlas, 'vis')).length).toBe(ls.length);
     }
   });
+
+  // The atlas pages in a real browser (Debian's chromium, as the atlas's own browser test): the
+  // strongest detector's page of each model shows its feature visualisation and dissection montage.
+  it.skipIf(!existsSync(CHROMIUM))('each model\'s atlas opens in chromium: index, then a unit page with both new sections loaded', async () => {
+    expect(atlasPages.length).toBe(Object.keys(LAYERS).length);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      for (const { model, page: file } of atlasPages) {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        page.on('console', (msg) => (msg.type() === 'error' ? errors.push(msg.text()) : undefined));
+        await page.goto(pathToFileURL(join(file, '../../index.html')).href);
+        expect(await page.locator('table.layers tbody tr').count(), model).toBe(LAYERS[model]!.length);
+        await page.goto(pathToFileURL(file).href);
+        const loaded = (selector: string) =>
+          page.locator(selector).evaluateAll(async (els) => {
+            // Runs in the page: DOM types are not in this package's lib.
+            const imgs = els as unknown as { complete: boolean; naturalWidth: number; onload: unknown; onerror: unknown }[];
+            await Promise.all(imgs.map((img) => (img.complete ? null : new Promise((r) => ((img.onload = r), (img.onerror = r))))));
+            return imgs.map((img) => img.naturalWidth);
+          });
+        const vis = await loaded('img.vis');
+        expect(vis.length, model).toBe(1);
+        expect(vis[0], model).toBeGreaterThan(0);
+        const montage = await loaded('img[src*="dissection/"]');
+        expect(montage.length, model).toBeGreaterThan(0);
+        for (const w of montage) expect(w, model).toBeGreaterThan(0);
+        expect(errors, model).toEqual([]);
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 });
