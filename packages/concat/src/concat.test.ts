@@ -56,7 +56,8 @@ describe('concat', () => {
 
   it('refuses a different kind', async () => {
     const a = conceptsFile('e.arrows', 'layer2', [0]);
-    const plain = await runBin('csv', ['--to-arrow'], 'layer,unit,concept,score\nfc,9,dog,0.5\n');
+    // Columns of no kind (a table with concepts' columns would be taken as one: core's foreign tables).
+    const plain = await runBin('csv', ['--to-arrow'], 'layer,unit,word,score\nfc,9,dog,0.5\n');
     const result = await runBin('concat', [a, '-'], plain.stdout);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/stdin: cannot concatenate .* it has kind 'none' \(expected 'concepts', as the first input\)/);

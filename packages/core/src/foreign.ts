@@ -60,6 +60,9 @@ function convertible(type: DataType, target: Target): boolean {
       return isNumber(type);
     case 'utf8':
       return isStringView(type);
+    case 'fsl-int32':
+      // Counts stay counts: float lists are not made integers.
+      return isListLike(type) && type.children[0]?.type !== undefined && DataType.isInt(type.children[0].type);
     default:
       return isListLike(type) && isNumber(type.children[0]?.type);
   }
