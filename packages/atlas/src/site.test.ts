@@ -89,7 +89,7 @@ describe('atlas builds a site from a study\'s tables', () => {
     expect(readdirSync(tables.dir).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
-  it('finds images by relative path with --images, and draws unreadable ones gray with a warning', async () => {
+  it('finds images by relative path with --images; none found is an error', async () => {
     const data = join(repoRoot, 'examples/data');
     const dir = mkdtempSync(join(tmpdir(), 'atlas-relative-'));
     const acts = await runBin('extract', ['--model', join(repoRoot, 'examples/zoo/vgg.onnx'), '--layer', 'block2', '--argmax', 'fashion-mnist/test', '-o', join(dir, 'acts.arrows')], undefined, data);
@@ -106,11 +106,12 @@ describe('atlas builds a site from a study\'s tables', () => {
     const found = await runBin('atlas', [...flags, '--images', data, '-o', 'site'], undefined, dir);
     expect(found.code, found.stderr).toBe(0);
     expect(found.stderr).toBe('');
+    // None of the images found: a site of gray squares is refused (exit 1, nothing written).
     const lost = await runBin('atlas', [...flags, '-o', 'site2'], undefined, dir);
-    expect(lost.code).toBe(0);
+    expect(lost.code).toBe(1);
     expect(lost.stderr).toMatch(/warning: fashion-mnist\/test\/[a-z-]+\/\d+\.png: cannot decode image.*drawn gray/);
-    expect(lost.stderr).toMatch(/use --images ROOT/);
-    expect(existsSync(join(dir, 'site2', 'block2', '31.html'))).toBe(true);
+    expect(lost.stderr).toMatch(/error: none of the \d+ top images could be read \(the first: fashion-mnist\/test\/.*\); give --images ROOT/);
+    expect(existsSync(join(dir, 'site2'))).toBe(false);
   });
 
   it('explains a missing table flag and a bad --top as usage errors', async () => {

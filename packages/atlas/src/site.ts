@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LruCache, type ToolContext } from '@cnnpipe/core';
+import { CliError, LruCache, type ToolContext } from '@cnnpipe/core';
 import sharp from 'sharp';
 import { componentSheet, indexPage, layerPage, montageFile, neuronPage, saliencySheet, visualizationFile } from './pages.js';
 import type { SiteModel } from './site-model.js';
@@ -37,10 +37,15 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
   // An image among several neurons' tops (per-neuron sheets) is decoded once while it stays cached.
   const cache = new LruCache<string, Promise<Tile>>(2048);
   let missing = 0;
+  let drawn = 0;
+  let firstMissing = '';
   const load = async (path: string): Promise<Tile> => {
     try {
-      return await imageTile(pathOf(path), pp, tile);
+      const t = await imageTile(pathOf(path), pp, tile);
+      drawn++;
+      return t;
     } catch (error) {
+      firstMissing ||= pathOf(path);
       if (missing++ < MAX_WARNINGS) ctx.warn(`${error instanceof Error ? error.message : String(error)}; drawn gray`);
       return missingTile(tile);
     }
@@ -62,6 +67,10 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
     );
   }
   progress.finish();
+  // A site of gray squares only is not a result: the paths are relative to somewhere else.
+  if (drawn === 0 && missing > 0) {
+    throw new CliError(`none of the ${missing} top images could be read (the first: ${firstMissing}); give --images ROOT, the folder the topk table's paths are relative to`);
+  }
   if (missing > MAX_WARNINGS) ctx.warn(`${missing} images in all could not be read (use --images ROOT if the topk table holds relative paths)`);
 
   for (const layer of data.layers) {
