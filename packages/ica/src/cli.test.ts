@@ -116,7 +116,7 @@ describe('ica CLI', () => {
   it('--help shows a runnable example; bad flags are usage errors', async () => {
     const help = await runBin('ica', ['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout.toString()).toMatch(/npx topk -k 20 \| npx ica --components 8/);
+    expect(help.stdout.toString()).toMatch(/\| topk -k 20 \| ica --components 8/);
     const bad = await runBin('ica', ['--components', '0'], topkIPC());
     expect(bad.code).toBe(2);
     const mode = await runBin('ica', ['--channels', 'blue'], topkIPC());
