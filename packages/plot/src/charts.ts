@@ -207,13 +207,13 @@ export function boxSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
   if (x === undefined) throw new CliError(`${frame.source}: no text column to group the boxes by (give --x COL)`);
   const color = optional(frame, '--color', opts.color, d.color === 'facet' ? undefined : d.color);
   const facet = optional(frame, '--facet', opts.facet, undefined);
-  const xEnc: Enc = { field: x, type: 'nominal', sort: order(frame, x), axis: { labelAngle: 0 } };
+  const xEnc: Enc = { field: x, type: 'nominal', title: words(x), sort: order(frame, x), axis: { labelAngle: 0 } };
   const colorEnc: Enc | undefined = color ? { field: color, type: 'nominal', sort: order(frame, color) } : undefined;
   const offset: Enc | undefined = color && color !== x ? { field: color, type: 'nominal', sort: order(frame, color) } : undefined;
   if (!precomputed) {
     const y = opts.y !== undefined ? need(frame, opts.y, '--y', 'number') : (d.y ?? numericDefault(frame, [x]));
     if (y === undefined) throw new CliError(`${frame.source}: no numeric column for the boxes (give --y COL)`);
-    const encoding: Enc = { x: xEnc, y: { field: y, type: 'quantitative', scale: { zero: false } } };
+    const encoding: Enc = { x: xEnc, y: { field: y, type: 'quantitative', title: words(y), scale: { zero: false } } };
     if (colorEnc) encoding.color = colorEnc;
     if (offset) encoding.xOffset = offset;
     return frameSpec(frame, opts, facet, { mark: { type: 'boxplot', extent: 1.5, size: 24 }, encoding });
