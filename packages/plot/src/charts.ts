@@ -68,7 +68,9 @@ function frameSpec(frame: Frame, opts: ChartOptions, facet: string | undefined, 
   };
   if (opts.title) base.title = { text: wrapTitle(opts.title, facet ? 3 * (opts.width ?? 260) : (opts.width ?? 480) + 120) };
   if (facet) {
-    const cols = Math.min(order(frame, facet).length, 3);
+    // Columns that fill the grid (4 panels 2x2, not 3 + 1 and two empty axes).
+    const panels = order(frame, facet).length;
+    const cols = panels <= 3 ? panels : ([3, 2, 4].find((c) => panels % c === 0) ?? 3);
     return {
       ...base,
       facet: { field: facet, type: 'nominal', sort: order(frame, facet), header: { title: null, labelFontWeight: 'bold' } },
