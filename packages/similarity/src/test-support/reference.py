@@ -12,11 +12,13 @@ rows, ncls = meta["rows"], meta["classes"]
 labels = np.fromfile(f"{d}/labels.i32", dtype=np.int32)
 out = {"topk": [], "cof": [], "stats": [], "pearson": {}, "euclidean": {}, "summary": []}
 cof_layers, cof_rows = [], []
+paths = np.array([f"img{i}.png" for i in range(rows)])
 for name, c in meta["layers"]:
     x = np.fromfile(f"{d}/{name}.f32", dtype=np.float32).reshape(rows, c).astype(np.float64)
     counts = np.zeros((c, ncls))
     for n in range(c):
-        order = np.lexsort((np.arange(rows), -x[:, n]))[:k]  # value desc, earlier image first
+        # value desc; ties by image path (as topk breaks them, shard-independently), then arrival
+        order = np.lexsort((np.arange(rows), paths, -x[:, n]))[:k]
         out["topk"].append([name, n, order.tolist(), x[order, n].tolist()])
         counts[n] = np.bincount(labels[order], minlength=ncls)
         out["cof"].append([name, n, counts[n].astype(int).tolist()])
