@@ -69,6 +69,6 @@ describe('cof', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("cof: error: stdin: wrong table kind (expected 'topk', got 'concepts')\n");
     const help = await runBin('cof', ['--help']);
-    expect(help.stdout.toString()).toMatch(/topk -k 100 acts.arrows \| cof/);
+    expect(help.stdout.toString()).toMatch(/topk -k 100 \| cof/);
   });
 });
