@@ -61,7 +61,7 @@ for (let r = 0; r < repeat; r++) {
 await session.release();
 
 const ours = first[graph.gradient].data;
-const reference = new Float32Array(readFileSync(join(dir, 'grad.f32')).buffer.slice(0));
+const reference = new Float32Array(Uint8Array.from(readFileSync(join(dir, 'grad.f32'))).buffer);
 let diff = 0;
 let norm = 0;
 for (let i = 0; i < reference.length; i++) {

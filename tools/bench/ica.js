@@ -139,7 +139,7 @@ const [skSeconds, skUnconverged, skIters] = py.stdout.trim().split(/\s+/).map(Nu
 // and median over all neurons, and the worst over the neurons both sides converged on (an
 // unconverged run stops at an arbitrary point of its trajectory, where tiny rounding differences
 // have had 200 iterations to grow).
-const ref = new Float64Array(readFileSync(join(dir, 'mixing.f64')).buffer.slice(0));
+const ref = new Float64Array(Uint8Array.from(readFileSync(join(dir, 'mixing.f64'))).buffer);
 const skConverged = readFileSync(join(dir, 'converged.u8'));
 const corr = (a, b) => {
   let ma = 0, mb = 0;

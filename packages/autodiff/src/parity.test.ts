@@ -33,7 +33,7 @@ describe('input gradients equal torch.autograd (1e-4 relative)', () => {
   for (const name of names) {
     it(name, async () => {
       const fixture = JSON.parse(readFileSync(join(fixtures, `${name}.json`), 'utf8')) as Fixture;
-      const expected = new Float32Array(readFileSync(join(fixtures, `${name}.grad.f32`)).buffer.slice(0));
+      const expected = new Float32Array(Uint8Array.from(readFileSync(join(fixtures, `${name}.grad.f32`))).buffer);
       const model = loadModel(join(fixtures, fixture.model));
       const per = fixture.channels * fixture.size * fixture.size;
       const x = pattern(fixture.batch * per);
@@ -69,7 +69,7 @@ describe('full-width torchvision ResNet18, built by PyTorch at test time', () =>
       const torch = spawnSync(python, [join(repoRoot, 'tools', 'bench', 'autodiff_torch.py'), dir, String(batch), '0', '2', String(size)], { encoding: 'utf8' });
       expect(torch.status, torch.stderr).toBe(0);
       const { channel } = JSON.parse(torch.stdout.trim().split('\n').pop()!) as { channel: number };
-      const expected = new Float32Array(readFileSync(join(dir, 'grad.f32')).buffer.slice(0));
+      const expected = new Float32Array(Uint8Array.from(readFileSync(join(dir, 'grad.f32'))).buffer);
       const model = loadModel(join(dir, 'resnet18.onnx'));
       const tap = resolveLayer(model, 'layer4');
       const x = pattern(batch * 3 * size * size);

@@ -70,7 +70,7 @@ describe('saliency --method gradient', () => {
     for (const [k, c] of cases.entries()) {
       const table = await saliency(['--model', c.model, '--layer', c.layer, '--channel', String(c.channel), ...c.flags, ...c.images]);
       expect(table.numRows).toBe(c.images.length);
-      const expected = new Float32Array(readFileSync(join(dir, `${k}.f32`)).buffer.slice(0));
+      const expected = new Float32Array(Uint8Array.from(readFileSync(join(dir, `${k}.f32`))).buffer);
       const per = expected.length / c.images.length;
       for (let r = 0; r < table.numRows; r++) {
         expect(table.getChild('image')!.get(r)).toBe(c.images[r]);
