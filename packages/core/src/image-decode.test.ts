@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type OutputInfo } from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { grayLikePil } from './image-convert.js';
 import { decodeSimplePng, type RawImage } from './image-decode.js';
 import { resizeCropPil } from './image-resample.js';
@@ -64,9 +64,15 @@ async function viaLoadImage(path: string, pp: Preprocess): Promise<Float32Array>
   return out;
 }
 
+const pngFolders: string[] = [];
+afterAll(() => {
+  for (const dir of pngFolders) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Test images of every PNG flavour, written by sharp from a deterministic gradient. */
 async function flavouredPngs(): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-png-'));
+  pngFolders.push(dir);
   const [w, h] = [37, 23];
   // Every byte value appears in every band (7, 13, 3 and 11 are prime to 256; w * h > 256).
   const rgba = Buffer.alloc(w * h * 4);
