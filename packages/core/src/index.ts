@@ -1,28 +1,18 @@
-export * from './errors.js';
-export * from './metadata.js';
-export * from './types.js';
-export * from './kinds.js';
-export * from './input.js';
-export * from './output.js';
-export * from './io-settings.js';
-export * from './foreign.js';
-export * from './class-list.js';
-export * from './progress.js';
-export * from './cli.js';
-export * from './columns.js';
-export * from './kernels.js';
-export * from './session.js';
-export * from './execution-provider-check.js';
-export * from './onnx-graph.js';
-export * from './classifier.js';
-export * from './model-file.js';
-export * from './image-decode.js';
-export * from './image-resample.js';
-export * from './image-convert.js';
-export * from './preprocess.js';
-export * from './image-batch.js';
-export * from './random.js';
-export * from './pixels.js';
-export * from './lru-cache.js';
-export * from './utf8-column.js';
-export * from './nonfinite.js';
+/**
+ * @cnnpipe/core: what every tool shares, one public entry point. Each folder holds one
+ * concern and says in its index what belongs there:
+ *   cli/     the command-line base (flags, errors, progress)
+ *   arrow/   table input and output in every format, column readers and builders
+ *   kinds/   the design's table kinds and their metadata
+ *   image/   images to tensors, tensors to pixels
+ *   onnx/    onnxruntime sessions and ONNX graphs
+ *   linalg/  onnxruntime-backed kernels and dense solvers
+ *   util/    small generic helpers
+ */
+export * from './cli/index.js';
+export * from './arrow/index.js';
+export * from './kinds/index.js';
+export * from './image/index.js';
+export * from './onnx/index.js';
+export * from './linalg/index.js';
+export * from './util/index.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataType, RecordBatch, Struct, Table, makeData, tableFromIPC, type Data } from 'apache-arrow';
-import { withoutRows } from './nonfinite.js';
+import { withoutRows } from './arrow/nonfinite.js';
 
 /** Test helpers for the NaN/Inf policy: poison a table's float column, drop rows, temp folders. */
 
