@@ -9,4 +9,5 @@ export * from './io-settings.js';
 export * from './foreign.js';
 export * from './columns.js';
 export * from './utf8-column.js';
+export * from './readers.js';
 export * from './nonfinite.js';

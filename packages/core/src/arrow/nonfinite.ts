@@ -98,6 +98,9 @@ export class NonFiniteGuard {
   private readonly found = new Map<string, ColumnFinding>();
   /** Rows dropped (with --skip-nonfinite) or found (without). */
   rows = 0;
+  /** Input rows passed to `next` so far; `start`: the first row of the batch `next` saw last. */
+  private seen = 0;
+  private start = 0;
 
   constructor(
     /** The input's name for messages (a file name or `stdin`). */
@@ -186,6 +189,25 @@ export class NonFiniteGuard {
     if (!bad) return [batch];
     if (!this.skip) return [batch];
     return withoutRows(batch, bad);
+  }
+
+  /**
+   * `filterBatch` for the input's next batch, counting rows itself (so callers keep no row
+   * counter): batches must come in input order. `columns` [] scans nothing (see `rescan`).
+   */
+  next(batch: RecordBatch, columns?: string[]): RecordBatch[] {
+    this.start = this.seen;
+    this.seen += batch.numRows;
+    if (columns && columns.length === 0) return [batch];
+    return this.filterBatch(batch, this.start, columns);
+  }
+
+  /**
+   * Scans `columns` of `part`, a batch `next` saw last (or its first rows): for loops that
+   * find NaN/Inf themselves while reading the values and only then ask for the details.
+   */
+  rescan(part: RecordBatch, columns: string[]): number[] | null {
+    return this.scanBatch(part, this.start, columns);
   }
 
   /** Without --skip-nonfinite: stops now when something was found (before writing a result). */

@@ -1,8 +1,11 @@
 /**
  * The table kinds of the design: each kind's columns and types, the cnnpipe.* schema
- * metadata that travels from input to output, and the class list a table or model carries.
+ * metadata that travels from input to output, the class list a table or model carries, and
+ * one typed codec per kind (codec.ts: read a kind as typed arrays, write it back).
  */
 export * from './metadata.js';
 export * from './column-types.js';
 export * from './specs.js';
 export * from './class-list.js';
+export * from './codec.js';
+export * from './cof.js';

@@ -1,0 +1,39 @@
+import type { Vector } from 'apache-arrow';
+
+/**
+ * Row readers straight over a column's buffers, for loops that touch only some rows (topk
+ * decodes the image path of the few rows that enter a heap, not of all 10,000). A column of
+ * several chunks (a whole table) falls back to Arrow's `get`.
+ */
+
+const utf8Decoder = new TextDecoder();
+
+/** Row `r` of a utf8 column (null for a null slot, or for every row of a missing column). */
+export function utf8Reader(vector: Vector | null | undefined): (row: number) => string | null {
+  if (!vector) return () => null;
+  const data = vector.data[0];
+  if (vector.data.length !== 1 || !data || !(data.valueOffsets instanceof Int32Array)) {
+    return (r) => (vector.get(r) as string | null) ?? null;
+  }
+  const offsets = data.valueOffsets;
+  const bytes = data.values as Uint8Array;
+  return (r) => (data.getValid(r) ? utf8Decoder.decode(bytes.subarray(offsets[r], offsets[r + 1])) : null);
+}
+
+/** Row `r` of an int32 column (null for a null slot, or for every row of a missing column). */
+export function int32Reader(vector: Vector | null | undefined): (row: number) => number | null {
+  if (!vector) return () => null;
+  const data = vector.data[0];
+  if (vector.data.length !== 1 || !data || !(data.values instanceof Int32Array)) {
+    return (r) => (vector.get(r) as number | null) ?? null;
+  }
+  const values = data.values;
+  return (r) => (data.getValid(r) ? values[r]! : null);
+}
+
+/** Every row of a column read by `read`, as an array. */
+export function readRows<T>(read: (row: number) => T, rows: number): T[] {
+  const out = new Array<T>(rows);
+  for (let r = 0; r < rows; r++) out[r] = read(r);
+  return out;
+}

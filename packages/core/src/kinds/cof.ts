@@ -1,0 +1,45 @@
+import type { FixedSizeList } from 'apache-arrow';
+import { fixedSizeListData, fixedSizeListValues, int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
+import { readRows, utf8Reader } from '../arrow/readers.js';
+import type { KindCodec } from './codec.js';
+
+/** A `cof` table: per (layer, neuron), how many of its top-k images are of each of K classes. */
+export interface CofRows {
+  layer: string[];
+  neuron: Int32Array;
+  /** rows x K, row-major. */
+  counts: Int32Array;
+  /** K, the number of classes. */
+  classes: number;
+  /** Its top-k rows (also those of no known class). */
+  total: Int32Array;
+}
+
+export const cofCodec: KindCodec<CofRows, CofRows, { classes: number }> = {
+  kind: 'cof',
+  numbers: () => [],
+  decode(columns) {
+    const counts = columns.getChild('counts')!;
+    const classes = (counts.type as FixedSizeList).listSize;
+    const values = columns.numRows === 0 ? new Int32Array(0) : fixedSizeListValues(counts).values;
+    return {
+      layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
+      neuron: Int32Array.from(primitiveValues(columns.getChild('neuron')!)),
+      counts: values instanceof Int32Array ? values : Int32Array.from(values),
+      classes,
+      total: Int32Array.from(primitiveValues(columns.getChild('total')!)),
+    };
+  },
+  encode(rows, metadata) {
+    return makeBatch(
+      {
+        layer: utf8Data(rows.layer),
+        neuron: int32Data(rows.neuron),
+        counts: fixedSizeListData(rows.counts, rows.classes),
+        total: int32Data(rows.total),
+      },
+      metadata,
+    );
+  },
+  empty: ({ classes }) => ({ layer: [], neuron: new Int32Array(0), counts: new Int32Array(0), classes, total: new Int32Array(0) }),
+};
