@@ -62,6 +62,20 @@ describe('show', () => {
     expect(result.stdout.toString()).toContain('cnnpipe.classes: ["a","b","c","d","e"]');
   });
 
+  it('refuses two streams glued by cat (stdin), even when it stops reading after its first rows', async () => {
+    const message = 'show: error: stdin: 2 Arrow streams one after the other (cat a b?); join them with `concat a b`\n';
+    const small = await runBin('show', ['-n', '1'], Buffer.concat([bytes, bytes]));
+    expect([small.code, small.stderr, small.stdout.length]).toEqual([1, message, 0]);
+    // A first stream of ~1.6 MB in 64 KiB pipe chunks: show has its one row long before the
+    // second stream arrives.
+    const many = makeBatch({ neuron: int32Data(Int32Array.from({ length: 400_000 }, (_, i) => i)) }, new Map([[META.kind, 'cof']]));
+    const big = tableToIPC(new Table([many]), 'stream');
+    const glued = await runBin('show', ['-n', '1'], Buffer.concat([big, bytes]));
+    expect([glued.code, glued.stderr]).toEqual([1, message]);
+    const single = await runBin('show', ['-n', '1'], big);
+    expect([single.code, single.stderr, single.stdout.toString().trimEnd().split('\n').pop()]).toEqual([0, '', '1 row shown; more follow']);
+  });
+
   it('names a bad input', async () => {
     const result = await runBin('show', ['/nonexistent/x.arrows']);
     expect(result.code).toBe(1);

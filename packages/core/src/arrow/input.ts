@@ -8,6 +8,7 @@ import { CliError, errorMessage } from '../cli/errors.js';
 import { plainError } from '../onnx/model-file.js';
 import { adoptForeign } from './foreign.js';
 import { trackTemp, untrackTemp } from './output.js';
+import { StreamFrames } from './stream-frames.js';
 
 /** The 8 bytes that end every Arrow IPC stream (continuation marker, zero length). */
 const END_OF_STREAM = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0);
@@ -59,28 +60,107 @@ function checkReadable(path: string): void {
 /**
  * Passes bytes through while remembering how many came, the first and the last few, and
  * whether the source ended — what we need to tell an empty, foreign or truncated input
- * from a good one after Arrow's reader has had its say.
+ * from a good one after Arrow's reader has had its say. It follows the stream's framing too
+ * and fails as soon as a second stream begins after the first one's end (`cat a b`).
+ * Arrow's reader closing it (a tool that stops early) leaves the source open, so that
+ * `lookPastStop` can still look for a second stream.
  */
-class ByteTap {
+class ByteTap implements AsyncIterableIterator<Uint8Array> {
   total = 0;
   ended = false;
   head: Uint8Array = new Uint8Array(0);
   tail: Uint8Array = new Uint8Array(0);
+  readonly frames = new StreamFrames();
+  private readonly source: AsyncIterator<Uint8Array>;
 
-  constructor(private readonly source: AsyncIterable<Uint8Array>) {}
+  /** `stream`: the bytes; `raw`: the file or stdin stream under them, ended when a read is abandoned. */
+  constructor(
+    stream: AsyncIterable<Uint8Array>,
+    private readonly name: string,
+    private readonly raw: unknown,
+  ) {
+    this.source = stream[Symbol.asyncIterator]();
+  }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    for await (const raw of this.source) {
-      const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
-      if (chunk.length === 0) continue;
-      this.total += chunk.length;
-      if (this.head.length < 16) this.head = concatTail(this.head, chunk, 16, true);
-      this.tail = concatTail(this.tail, chunk, 8, false);
-      yield chunk;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<Uint8Array>> {
+    for (;;) {
+      const next = await this.source.next();
+      if (next.done) {
+        this.ended = true;
+        return { done: true, value: undefined };
+      }
+      const chunk = this.take(next.value);
+      if (chunk.length > 0) return { done: false, value: chunk };
     }
-    this.ended = true;
+  }
+
+  /** Arrow's reader is done with us; the source stays open for `lookPastStop`, then `close`. */
+  async return(): Promise<IteratorResult<Uint8Array>> {
+    return { done: true, value: undefined };
+  }
+
+  /**
+   * After a consumer stopped early (show's first rows): reads on, for at most `budgetMs`,
+   * to the first stream's end and fails if a second stream follows. Bounded so that a tool
+   * reading the head of a live producer's output (`extract … | show`) still stops at once.
+   */
+  async lookPastStop(budgetMs: number): Promise<void> {
+    const deadline = Date.now() + budgetMs;
+    try {
+      while (!this.frames.decided && !this.ended) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        let timer: NodeJS.Timeout | undefined;
+        const pending = this.source.next();
+        const late = new Promise<'late'>((resolve) => {
+          timer = setTimeout(() => resolve('late'), left);
+        });
+        const next = await Promise.race([pending, late]);
+        clearTimeout(timer);
+        if (next === 'late') {
+          pending.catch(() => undefined);
+          break;
+        }
+        if (next.done) this.ended = true;
+        else this.take(next.value);
+      }
+      await this.close();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** Ends the file or stdin stream (an iterator's return() would wait for a pending read). */
+  async close(): Promise<void> {
+    const raw = this.raw as { destroy?: () => void } | undefined;
+    if (raw?.destroy) raw.destroy();
+    else await this.source.return?.()?.catch?.(() => undefined);
+  }
+
+  private take(raw: Uint8Array | string): Uint8Array {
+    const chunk = typeof raw === 'string' ? Buffer.from(raw) : raw;
+    if (chunk.length === 0) return chunk;
+    this.total += chunk.length;
+    if (this.head.length < 16) this.head = concatTail(this.head, chunk, 16, true);
+    this.tail = concatTail(this.tail, chunk, 8, false);
+    this.frames.feed(chunk);
+    if (this.frames.secondStream) throw twoStreams(this.name);
+    return chunk;
   }
 }
+
+/** `cat a.arrows b.arrows`: two streams one after the other, which Arrow would read as one. */
+function twoStreams(name: string): CliError {
+  return new CliError(`${name}: 2 Arrow streams one after the other (cat a b?); join them with \`concat a b\``);
+}
+
+/** How long a tool that stopped early reads on to catch a second stream (see lookPastStop). */
+const LOOK_PAST_STOP_MS = 100;
 
 function concatTail(a: Uint8Array, b: Uint8Array, keep: number, fromStart: boolean): Uint8Array {
   // Only the bytes that can be kept are copied (not the whole chunk, for every chunk).
@@ -192,22 +272,24 @@ export async function openArrow(path?: string, options: OpenOptions = {}): Promi
   registerCodecs();
   const name = inputName(path);
   let source: AsyncIterable<Uint8Array> | undefined;
+  let raw: AsyncIterable<Uint8Array> | undefined;
   let file = isStdin(path) ? undefined : path!;
   let format: 'parquet' | 'file' | 'stream';
   if (file === undefined) {
-    const peeked = await peek(openBytes(path));
+    raw = openBytes(path);
+    const peeked = await peek(raw);
     format = sniffFormat(peeked.head);
     if (format === 'stream') source = peeked.all;
     else file = await spool(peeked.all);
   } else {
     checkReadable(file);
     format = statSync(file).isFile() ? sniffFormat(fileHead(file)) : 'stream';
-    if (format === 'stream') source = openBytes(file);
+    if (format === 'stream') source = raw = openBytes(file);
   }
   const input =
     format === 'parquet' ? await openParquetInput(file!, name)
     : format === 'file' ? await openArrowFile(file!, name)
-    : await openArrowStream(source!, name);
+    : await openArrowStream(source!, name, raw);
   return options.foreign === false ? input : adoptForeign(input);
 }
 
@@ -244,17 +326,19 @@ async function openArrowFile(path: string, name: string): Promise<ArrowInput> {
   return { name, schema, batches };
 }
 
-async function openArrowStream(bytes: AsyncIterable<Uint8Array>, name: string): Promise<ArrowInput> {
-  const tap = new ByteTap(bytes);
+async function openArrowStream(bytes: AsyncIterable<Uint8Array>, name: string, raw?: unknown): Promise<ArrowInput> {
+  const tap = new ByteTap(bytes, name, raw);
   const fail = (what: string): never => {
     throw new CliError(`${name}: ${what}`);
   };
   let readers: AsyncIterator<RecordBatchReader>;
   let first: IteratorResult<RecordBatchReader>;
   try {
-    readers = RecordBatchReader.readAll(tap[Symbol.asyncIterator]())[Symbol.asyncIterator]();
+    readers = RecordBatchReader.readAll(tap)[Symbol.asyncIterator]();
     first = await readers.next();
   } catch (error) {
+    await tap.close();
+    if (error instanceof CliError) throw error;
     return fail(badBytesMessage(tap, error));
   }
   if (tap.total === 0) fail('empty input (expected an Arrow IPC stream)');
@@ -263,15 +347,19 @@ async function openArrowStream(bytes: AsyncIterable<Uint8Array>, name: string): 
   const schema = reader.schema;
 
   async function* batches(): AsyncGenerator<RecordBatch> {
+    let stoppedEarly = true;
     try {
       for await (const batch of reader) if (batch.numRows > 0) yield batch;
+      stoppedEarly = false;
       const next = await readers.next();
-      if (!next.done && next.value.schema) {
-        fail('holds more than one Arrow stream (`cat a b` does not make one stream; use `concat a b`)');
-      }
+      if (!next.done && next.value.schema) throw twoStreams(name);
     } catch (error) {
+      stoppedEarly = false;
       if (error instanceof CliError) throw error;
       fail(badBytesMessage(tap, error));
+    } finally {
+      if (stoppedEarly) await tap.lookPastStop(LOOK_PAST_STOP_MS);
+      else await tap.close();
     }
     if (tap.ended && !isFileFormat(tap.head) && !startsWith(tap.tail, END_OF_STREAM)) {
       fail('truncated Arrow stream (it ends without the end-of-stream marker; was the writer interrupted?)');
