@@ -9,7 +9,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -90,7 +90,8 @@ export async function startSlurmCluster(startTimeoutMs = 20_000): Promise<{ clus
   if (missing.length > 0) return { skip: `Slurm test skipped: ${missing.join(', ')} not installed (apt-get install slurm-wlm munge)` };
   const sbin = (b: string) => (existsSync(join('/usr/sbin', b)) ? join('/usr/sbin', b) : b);
 
-  const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-slurm-'));
+  // Unix sockets (munge's, slurmstepd's in the spool) must fit in 107 bytes: a short folder.
+  const dir = mkdtempSync(join(tmpdir().length <= 20 ? tmpdir() : '/tmp', 'cnnpipe-slurm-'));
   const daemons: ChildProcess[] = [];
   const jobs: string[] = [];
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLURM|SBATCH|SALLOC|SRUN|SQUEUE)_/.test(k)));
@@ -149,6 +150,8 @@ export async function startSlurmCluster(startTimeoutMs = 20_000): Promise<{ clus
     const node = parseNodeLine(await run(sbin('slurmd'), ['-C'], env, 10_000));
     const name = node.NodeName;
     if (!name) throw new Error('slurmd -C printed no NodeName');
+    const stepSocket = join(dir, 'spool', `${name}_4294967295.4294967295`);
+    if (stepSocket.length > 107) throw new Error(`socket paths like ${stepSocket} are longer than 107 bytes (a shorter host name or TMPDIR)`);
     const [ctldPort, slurmdPort] = [await freePort(), await freePort()];
     const hardware = ['CPUs', 'Boards', 'SocketsPerBoard', 'CoresPerSocket', 'ThreadsPerCore', 'RealMemory'].filter((k) => node[k]).map((k) => `${k}=${node[k]}`).join(' ');
     const conf = [
@@ -158,7 +161,9 @@ export async function startSlurmCluster(startTimeoutMs = 20_000): Promise<{ clus
       `SlurmdPort=${slurmdPort}`,
       // Listen on loopback only (the default binds every address).
       'CommunicationParameters=NoInAddrAny,NoCtldInAddrAny',
+      // Daemons and jobs as whoever runs the test (root in CI).
       `SlurmUser=${userInfo().username}`,
+      `SlurmdUser=${userInfo().username}`,
       'AuthType=auth/munge',
       'CredType=cred/munge',
       `AuthInfo=socket=${socket}`,
@@ -187,6 +192,7 @@ export async function startSlurmCluster(startTimeoutMs = 20_000): Promise<{ clus
       `PartitionName=test Nodes=${name} Default=YES MaxTime=10 State=UP`,
     ];
     writeFileSync(confFile, `${conf.join('\n')}\n`);
+    for (const sub of ['state', 'spool']) mkdirSync(join(dir, sub));
 
     daemon('slurmctld', ['-D', '-i', '-f', confFile], 'slurmctld.out');
     daemon('slurmd', ['-D', '-f', confFile, '-N', name], 'slurmd.out');
