@@ -35,6 +35,15 @@ export interface KindCodec<Decoded, Rows = Decoded, Shape = void> {
 /** Row `r` of a string column, decoded only when asked (null for a null slot). */
 export type StringColumn = (row: number) => string | null;
 
+/** Row `r` of an int32 column that may hold nulls. */
+export type IntColumn = (row: number) => number | null;
+
+/** An int32 column to write: its values (a null slot's value is written as it is) and which rows are null. */
+export interface NullableInt32 {
+  values: Int32Array;
+  isNull?: (row: number) => boolean;
+}
+
 /** Options of `readKind`. */
 export interface ReadOptions {
   /** The non-finite policy (ctx.nonFinite(...)); without one the floats are not checked. */

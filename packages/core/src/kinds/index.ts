@@ -8,4 +8,6 @@ export * from './column-types.js';
 export * from './specs.js';
 export * from './class-list.js';
 export * from './codec.js';
+export * from './activations.js';
+export * from './topk.js';
 export * from './cof.js';

@@ -1,0 +1,74 @@
+import { RecordBatch } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { readRows } from '../arrow/readers.js';
+import { activationsCodec, layerColumns } from './activations.js';
+import type { KindCodec } from './codec.js';
+import { cofCodec } from './cof.js';
+import { META } from './metadata.js';
+import { checkColumns, KINDS } from './specs.js';
+import { topkCodec } from './topk.js';
+
+/** A batch as it comes back from a file: the codec's batch relabelled, re-read column by column. */
+function roundTrip<D, R, S>(codec: KindCodec<D, R, S>, rows: R): { batch: RecordBatch; decoded: D } {
+  const batch = codec.encode(rows, new Map([[META.kind, codec.kind]]));
+  // Every kind's batch has the columns and types specs.ts requires (its one schema).
+  checkColumns(batch.schema, KINDS[codec.kind]!.columns, codec.kind);
+  return { batch, decoded: codec.decode(new RecordBatch(batch.schema, batch.data)) };
+}
+
+describe('one codec per kind: encode then decode gives the rows back', () => {
+  it('activations, with null labels and an argmax column', () => {
+    const rows = {
+      image: ['a.png', 'b.png', null],
+      label: { values: Int32Array.of(3, 0, 7), isNull: (i: number) => i === 1 },
+      class: ['cat', null, 'dog'],
+      columns: [
+        { name: 'layer2', values: Float32Array.of(1, 2, 3, 4, 5, 6), size: 2 },
+        { name: 'layer2:argmax', values: Int32Array.of(0, 1, 2, 3, 4, 5), size: 2 },
+      ],
+    };
+    const { batch, decoded } = roundTrip(activationsCodec, rows);
+    expect(layerColumns(batch.schema)).toEqual([{ name: 'layer2', size: 2 }]);
+    expect(activationsCodec.numbers!(batch.schema)).toEqual(['layer2']);
+    expect(decoded.rows).toBe(3);
+    expect(readRows(decoded.image, 3)).toEqual(rows.image);
+    expect(readRows(decoded.label, 3)).toEqual([3, null, 7]);
+    expect(readRows(decoded.class, 3)).toEqual(rows.class);
+    expect(decoded.values('layer2')).toEqual(rows.columns[0]!.values);
+    expect(decoded.values('layer2:argmax')).toEqual(rows.columns[1]!.values);
+    expect(() => decoded.values('nope')).toThrow("no column 'nope'");
+  });
+
+  it('topk, with and without argmax, nulls kept as null', () => {
+    const rows = {
+      layer: ['l', 'l'],
+      neuron: Int32Array.of(0, 0),
+      rank: Int32Array.of(1, 2),
+      image: ['x.png', null],
+      label: { values: Int32Array.of(2, 0), isNull: (i: number) => i === 1 },
+      class: ['c', null],
+      value: Float32Array.of(2.5, -1),
+      argmax: { values: Int32Array.of(4, -1), isNull: (i: number) => i === 1 },
+    };
+    const { decoded } = roundTrip(topkCodec, rows);
+    expect(readRows(decoded.layer, 2)).toEqual(['l', 'l']);
+    expect(decoded.neuron).toEqual(rows.neuron);
+    expect(decoded.rank).toEqual(rows.rank);
+    expect(readRows(decoded.image, 2)).toEqual(rows.image);
+    expect(readRows(decoded.label, 2)).toEqual([2, null]);
+    expect(readRows(decoded.class, 2)).toEqual(rows.class);
+    expect(decoded.value).toEqual(rows.value);
+    expect(readRows(decoded.argmax!, 2)).toEqual([4, null]);
+    const { argmax: _, ...plain } = rows;
+    expect(roundTrip(topkCodec, plain).decoded.argmax).toBeUndefined();
+    expect(topkCodec.encode(topkCodec.empty({ argmax: true })).schema.fields.map((f) => f.name)).toContain('argmax');
+    expect(topkCodec.encode(topkCodec.empty({ argmax: false })).schema.fields.map((f) => f.name)).not.toContain('argmax');
+  });
+
+  it('cof', () => {
+    const rows = { layer: ['a', 'b'], neuron: Int32Array.of(3, 0), counts: Int32Array.of(1, 0, 2, 5, 5, 0), classes: 3, total: Int32Array.of(3, 11) };
+    expect(roundTrip(cofCodec, rows).decoded).toEqual(rows);
+    const empty = cofCodec.encode(cofCodec.empty({ classes: 7 }));
+    expect(cofCodec.decode(empty).classes).toBe(7);
+  });
+});
