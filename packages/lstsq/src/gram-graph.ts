@@ -51,15 +51,21 @@ function gramSession(px: Precision, py: Precision, panels: number): Promise<ort.
     const output = [valueInfo('XtY', f64, ['d', 'e']), valueInfo('SX', f64, ['d']), valueInfo('SY', f64, ['e']), valueInfo('YY', f64, ['e'])];
     for (let p = 0; p < panels; p++) {
       input.push(valueInfo(`s${p}`, ElemType.int64, [1]), valueInfo(`e${p}`, ElemType.int64, [1]));
-      node.push(
-        { opType: 'Slice', input: ['Xd', `s${p}`, `e${p}`, 'axis1'], output: [`A${p}`] },
-        { opType: 'Slice', input: ['Xd', `s${p}`, 'dEnd', 'axis1'], output: [`B${p}`] },
-        { opType: 'Gemm', input: [`A${p}`, `B${p}`], output: [`G${p}`], attribute: [intAttribute('transA', 1)] },
-      );
+      // Panel 0's right factor is all of X: no Slice (a copy of the block) for it.
+      const right = p === 0 ? 'Xd' : `B${p}`;
+      node.push({ opType: 'Slice', input: ['Xd', `s${p}`, `e${p}`, 'axis1'], output: [`A${p}`] });
+      if (p > 0) node.push({ opType: 'Slice', input: ['Xd', `s${p}`, 'dEnd', 'axis1'], output: [right] });
+      node.push({ opType: 'Gemm', input: [`A${p}`, right], output: [`G${p}`], attribute: [intAttribute('transA', 1)] });
       output.push(valueInfo(`G${p}`, f64, [`h${p}`, `w${p}`]));
     }
     const model = encodeModel({ name: 'cnnpipe_gram_block', node, input, output });
-    session = ort.InferenceSession.create(model, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    session = ort.InferenceSession.create(model, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      // Worker threads sleep between blocks instead of spinning while JavaScript gathers the
+      // next block: 0.3 CPU s less at 20k x 1024 -> 1536, no wall time lost.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    });
     sessions.set(key, session);
   }
   return session;

@@ -1,4 +1,4 @@
-import { CliError, gemm, matrix } from '@cnnpipe/core';
+import { CliError } from '@cnnpipe/core';
 import { gramBlock, panelStarts } from './gram-graph.js';
 import { dependenceTolerance, minNormSolve } from './min-norm.js';
 
@@ -119,13 +119,11 @@ export class GramAccumulator {
         const go = (i - s) * w - s;
         const ro = i * a1;
         for (let j = s; j < da; j++) xtx[ro + j]! += g[go + j]!;
-        // Below the panel: mirror into the lower triangle.
-        for (let j = e; j < da; j++) xtx[j * a1 + i]! += g[go + j]!;
       }
     }
     for (let i = 0; i < da; i++) {
       xtx[i * a1 + da]! += block.sumX[i]!;
-      xtx[da * a1 + i]! += block.sumX[i]!;
+
     }
     xtx[da * a1 + da]! += rows;
     for (let i = 0; i < da * db; i++) xty[i]! += block.xty[i]!;
@@ -137,9 +135,14 @@ export class GramAccumulator {
     this.filled = 0;
   }
 
+  /** The Gram of every row added: blocks filled the upper triangle (and the panels' lower corners), mirrored here once. */
   async finish(): Promise<Gram> {
     await this.flush();
-    return this.gram;
+    const { da, gram } = this;
+    const a1 = da + 1;
+    const { xtx } = gram;
+    for (let i = 0; i < a1; i++) for (let j = i + 1; j < a1; j++) xtx[j * a1 + i] = xtx[i * a1 + j]!;
+    return gram;
   }
 }
 
@@ -187,20 +190,23 @@ export async function solveGram(gram: Gram, ridge = 0): Promise<AffineMap> {
     if (!(cxx[i * da + i]! > tol * gram.xtx[i * a1 + i]!)) constant[i] = 1;
   }
   const { w, bias, dependent } = await minNormSolve(cxx, cxy, mx, my, constant, tol, ridge);
-  // R²: SS_res_j = SS_tot_j - 2 w_j'cxy_j + w_j' Cxx w_j.
-  const cw = (await gemm(matrix(cxx, da, da), matrix(w, da, db))).data;
+  // R²: SS_res_j = SS_tot_j - 2 w_j'cxy_j + w_j'Cxx w_j, and the normal equations
+  // (Cxx + λI) w_j = cxy_j make w_j'Cxx w_j = w_j'cxy_j - λ|w_j|²: no DA x DA x DB product.
   const r2 = new Float64Array(db);
   let res = 0;
   let tot = 0;
+  const wc = new Float64Array(db);
+  const ww = new Float64Array(db);
+  for (let i = 0; i < da; i++) {
+    const o = i * db;
+    for (let j = 0; j < db; j++) {
+      wc[j]! += w[o + j]! * cxy[o + j]!;
+      ww[j]! += w[o + j]! * w[o + j]!;
+    }
+  }
   for (let j = 0; j < db; j++) {
     const ssTot = gram.yy[j]! - n * my[j]! * my[j]!;
-    let wc = 0;
-    let wcw = 0;
-    for (let i = 0; i < da; i++) {
-      wc += w[i * db + j]! * cxy[i * db + j]!;
-      wcw += w[i * db + j]! * cw[i * db + j]!;
-    }
-    const ssRes = Math.max(0, ssTot - 2 * wc + wcw);
+    const ssRes = Math.max(0, ssTot - wc[j]! - ridge * ww[j]!);
     r2[j] = ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0;
     res += ssRes;
     tot += Math.max(0, ssTot);
