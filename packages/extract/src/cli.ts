@@ -86,7 +86,7 @@ export function main(argv?: string[]): Promise<void> {
         const ep = parseExecutionProvider(args.ep);
         if (!Number.isInteger(args.batch) || args.batch < 1) throw new UsageError(`--batch must be a positive integer, got ${args.batch}`);
         if (args.listLayers) {
-          const model = loadModel(args.model);
+          const model = loadModel(args.model, { weights: 'referenced' });
           const input = modelInput(model);
           const pp = resolvePreprocess(input.channels, args, input.size);
           const listing = await listLayers(model, input, pp.size);
@@ -102,7 +102,7 @@ export function main(argv?: string[]): Promise<void> {
         if (inputs.length === 0) throw new UsageError('expected at least one INPUT (image files, folders or @list.txt)');
         const layers = ([] as string[]).concat(args.layer ?? []).map(String);
         if (layers.length === 0 && !args.logits) throw new UsageError('expected --layer NAME (see --list-layers) or --logits');
-        const model = loadModel(args.model);
+        const model = loadModel(args.model, { weights: 'referenced' });
         const input = modelInput(model);
         const preprocess = resolvePreprocess(input.channels, args, input.size);
         const plan = await planExtraction(model, layers, { ...args, size: preprocess.size });

@@ -1,4 +1,6 @@
-import { CliError, modelClasses, onnx, readModelFile } from '@cnnpipe/core';
+import { dirname, resolve } from 'node:path';
+import { CliError, decodeModel, modelClasses, onnx, readModelFile } from '@cnnpipe/core';
+import { INLINE_LIMIT, scanModel } from './model-scan.js';
 import { inlineExternalData } from './external-data.js';
 import { nodeMetadata } from './node-metadata.js';
 import { scopeNodeNames } from './torch-scopes.js';
@@ -28,19 +30,55 @@ export interface LoadedModel {
   declaredBatch?: number;
   /** Class names in output order, from the model's `cnnpipe.classes` metadata. */
   classes?: string[];
+  /**
+   * Set when large initializers were left in the files (`weights: 'referenced'`): the folder
+   * their external-data locations are relative to, for onnxruntime sessions of graphs built
+   * from this model (createSession's externalDataFolder).
+   */
+  weightsFolder?: string;
+  /** Bytes of initializers left in the files (0 when none). */
+  referencedBytes?: number;
+}
+
+export interface LoadOptions {
+  /**
+   * 'inline' (default): every initializer's bytes in `proto` (graphs built from it are
+   * self-contained). 'referenced': large initializers stay in the model file (and external
+   * data files) as external-data references, read by onnxruntime itself: a 553 MB VGG16 loads
+   * in milliseconds and JavaScript never holds its weights (see model-scan.ts).
+   */
+  weights?: 'inline' | 'referenced';
+}
+
+/** The model's bytes and decoded structure, weights left in the file where possible. */
+function readReferenced(path: string): { bytes: Uint8Array; proto: onnx.ModelProto } {
+  let skeleton: Uint8Array;
+  let proto: onnx.ModelProto;
+  try {
+    skeleton = scanModel(path).skeleton;
+    proto = decodeModel(skeleton);
+  } catch {
+    // Not protobuf, unreadable, or a layout the walk does not know: the full read words the error (or copes).
+    return readModelFile(path);
+  }
+  if (!proto.graph) throw new CliError(`${path}: not an ONNX model (no graph)`);
+  return { bytes: skeleton, proto };
 }
 
 const NAME_SCOPES = Buffer.from('pkg.torch.onnx.name_scopes');
 
-export function loadModel(path: string): LoadedModel {
-  const { bytes, proto } = readModelFile(path);
+export function loadModel(path: string, options: LoadOptions = {}): LoadedModel {
+  const referenced = options.weights === 'referenced';
+  const { bytes, proto } = referenced ? readReferenced(path) : readModelFile(path);
   const graph = proto.graph as onnx.GraphProto | null;
   if (!graph || !graph.node || graph.node.length === 0) throw new CliError(`${path}: not an ONNX model (no graph nodes)`);
   const nodes = graph.node as onnx.NodeProto[];
   // Only the new exporter writes this key; a model without it skips the byte walk.
-  const renamed = bytes.includes(NAME_SCOPES) && scopeNodeNames(nodes, nodeMetadata(bytes));
-  inlineExternalData(path, graph.initializer as onnx.TensorProto[]);
+  const renamed = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(NAME_SCOPES) && scopeNodeNames(nodes, nodeMetadata(bytes));
+  inlineExternalData(path, graph.initializer as onnx.TensorProto[], referenced ? INLINE_LIMIT : Infinity);
   const initializers = new Set<string>(graph.initializer.map((t) => t.name ?? ''));
+  let referencedBytes = 0;
+  for (const t of graph.initializer) if (t.dataLocation === 1) referencedBytes += Number(t.externalData?.find((e) => e.key === 'length')?.value ?? 0);
   const inputs = graph.input.filter((i) => !initializers.has(i.name ?? ''));
   if (inputs.length === 0) throw new CliError(`${path}: the graph has no input (expected one image input [N,C,H,W])`);
   if (inputs.length > 1) {
@@ -56,9 +94,11 @@ export function loadModel(path: string): LoadedModel {
     inputs,
     outputs: graph.output.map((o) => o.name ?? ''),
     initializers,
+    referencedBytes,
     exporter: renamed ? 'dynamo' : 'torchscript',
     ...(declaredBatch !== undefined ? { declaredBatch } : {}),
     ...(classes ? { classes } : {}),
+    ...(referenced ? { weightsFolder: dirname(resolve(path)) } : {}),
   };
 }
 
