@@ -37,3 +37,20 @@ export function readRows<T>(read: (row: number) => T, rows: number): T[] {
   for (let r = 0; r < rows; r++) out[r] = read(r);
   return out;
 }
+
+/** A float64 column's values with NaN for its nulls (a copy when it has nulls). */
+export function float64OrNaN(vector: Vector): Float64Array {
+  const out = Float64Array.from(vector.toArray() as ArrayLike<number>);
+  if (vector.nullCount > 0) for (let r = 0; r < out.length; r++) if (!vector.isValid(r)) out[r] = NaN;
+  return out;
+}
+
+/** A bool column as 1 (true), 0 (false) and -1 (null). */
+export function boolTristate(vector: Vector): Int8Array {
+  const out = new Int8Array(vector.length);
+  for (let r = 0; r < out.length; r++) {
+    const v = vector.get(r) as boolean | null;
+    out[r] = v === null || v === undefined ? -1 : v ? 1 : 0;
+  }
+  return out;
+}

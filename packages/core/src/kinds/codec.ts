@@ -46,8 +46,11 @@ export interface NullableInt32 {
 
 /** Options of `readKind`. */
 export interface ReadOptions {
-  /** The non-finite policy (ctx.nonFinite(...)); without one the floats are not checked. */
-  guard?: NonFiniteGuard;
+  /**
+   * The non-finite policy: a guard, or what makes one for the input's name (`ctx.nonFinite`);
+   * without one the floats are not checked.
+   */
+  guard?: NonFiniteGuard | ((input: string) => NonFiniteGuard);
   /** The float columns the guard checks (default: the codec's `numbers`). */
   columns?: string[];
   /**
@@ -62,12 +65,16 @@ export interface ReadOptions {
 /** An input of one kind: decoded batches in input order, with the non-finite policy applied. */
 export class KindReader<Decoded> {
   private part: RecordBatch | undefined;
+  /** The input's non-finite policy, if any. */
+  readonly guard: NonFiniteGuard | undefined;
 
   constructor(
     readonly input: ArrowInput,
     readonly codec: KindCodec<Decoded, unknown, never>,
     private readonly options: ReadOptions = {},
-  ) {}
+  ) {
+    this.guard = typeof options.guard === 'function' ? options.guard(input.name) : options.guard;
+  }
 
   get name(): string {
     return this.input.name;
@@ -79,7 +86,8 @@ export class KindReader<Decoded> {
 
   /** The record batches (or slices of them, rows with NaN/Inf dropped under --skip-nonfinite). */
   async *records(): AsyncGenerator<RecordBatch> {
-    const { guard, fused } = this.options;
+    const { guard } = this;
+    const { fused } = this.options;
     const columns = this.options.columns ?? this.codec.numbers?.(this.schema);
     const scan = fused && !guard?.skip ? [] : columns;
     for await (const whole of this.input.batches()) {
@@ -106,7 +114,7 @@ export class KindReader<Decoded> {
 
   /** For a `fused` algorithm: has the guard record `columns` of the batch being read. */
   rescan(columns: string[]): void {
-    if (this.part && this.options.guard) this.options.guard.rescan(this.part, columns);
+    if (this.part && this.guard) this.guard.rescan(this.part, columns);
   }
 }
 

@@ -7,6 +7,10 @@ import { cofCodec } from './cof.js';
 import { META } from './metadata.js';
 import { checkColumns, KINDS } from './specs.js';
 import { topkCodec } from './topk.js';
+import { conceptsCodec } from './concepts.js';
+import { predictionsCodec } from './predictions.js';
+import { accuracyCodec } from './accuracy.js';
+import { neuronStatsCodec } from './neuron-stats.js';
 
 /** A batch as it comes back from a file: the codec's batch relabelled, re-read column by column. */
 function roundTrip<D, R, S>(codec: KindCodec<D, R, S>, rows: R): { batch: RecordBatch; decoded: D } {
@@ -70,5 +74,49 @@ describe('one codec per kind: encode then decode gives the rows back', () => {
     expect(roundTrip(cofCodec, rows).decoded).toEqual(rows);
     const empty = cofCodec.encode(cofCodec.empty({ classes: 7 }));
     expect(cofCodec.decode(empty).classes).toBe(7);
+  });
+
+  it('concepts, a unit without a concept as null', () => {
+    const rows = { layer: ['l', 'l'], unit: Int32Array.of(0, 4), concept: ['dog', null], score: Float64Array.of(0.5, 0) };
+    expect(roundTrip(conceptsCodec, rows).decoded).toEqual(rows);
+  });
+
+  it('predictions, hits as true/false/null', () => {
+    const rows = {
+      image: ['a', 'b', 'c'],
+      label: { values: Int32Array.of(1, -1, 2), isNull: (i: number) => i === 1 },
+      pred: Int32Array.of(1, 0, 0),
+      top1: Int8Array.of(1, -1, 0),
+      top5: Int8Array.of(1, -1, 1),
+    };
+    const { batch, decoded } = roundTrip(predictionsCodec, rows);
+    expect([...batch.getChild('top1')!]).toEqual([true, null, false]);
+    expect(decoded.image).toEqual(rows.image);
+    expect(readRows(decoded.label, 3)).toEqual([1, null, 2]);
+    expect(decoded.pred).toEqual(rows.pred);
+    expect(decoded.top1).toEqual(rows.top1);
+    expect(decoded.top5).toEqual(rows.top5);
+  });
+
+  it('accuracy', () => {
+    const rows = { source: ['vgg'], target: ['resnet'], n: Int32Array.of(2000), top1: Float64Array.of(0.875), top5: Float64Array.of(0.99) };
+    expect(roundTrip(accuracyCodec, rows).decoded).toEqual(rows);
+  });
+
+  it('neuron-stats, undefined statistics written as null and read back as NaN', () => {
+    const rows = {
+      layer: ['l', 'l'],
+      neuron: Int32Array.of(0, 1),
+      gini: Float64Array.of(0.5, 0),
+      flatness: Float64Array.of(0.25, -1),
+      mf: Float64Array.of(0.5, NaN),
+      mfNorm: Float64Array.of(1, NaN),
+      facet: ['MF', null],
+      pValue: Float64Array.of(0.04, NaN),
+    };
+    const { batch, decoded } = roundTrip(neuronStatsCodec, rows);
+    expect(batch.getChild('mf')!.nullCount).toBe(1);
+    expect(batch.getChild('mf')!.get(1)).toBeNull();
+    expect(decoded).toEqual(rows);
   });
 });

@@ -11,3 +11,7 @@ export * from './codec.js';
 export * from './activations.js';
 export * from './topk.js';
 export * from './cof.js';
+export * from './concepts.js';
+export * from './predictions.js';
+export * from './accuracy.js';
+export * from './neuron-stats.js';

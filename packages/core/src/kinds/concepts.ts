@@ -1,0 +1,28 @@
+import { float64Data, int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
+import { readRows, utf8Reader } from '../arrow/readers.js';
+import type { KindCodec } from './codec.js';
+
+/** A `concepts` table: per (layer, unit) the concept it detects and how well (null: none). */
+export interface ConceptsRows {
+  layer: string[];
+  unit: Int32Array;
+  concept: (string | null)[];
+  score: Float64Array;
+}
+
+export const conceptsCodec: KindCodec<ConceptsRows> = {
+  kind: 'concepts',
+  numbers: () => ['score'],
+  decode: (columns) => ({
+    layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
+    unit: Int32Array.from(primitiveValues(columns.getChild('unit')!)),
+    concept: readRows(utf8Reader(columns.getChild('concept')), columns.numRows),
+    score: Float64Array.from(primitiveValues(columns.getChild('score')!)),
+  }),
+  encode: (rows, metadata) =>
+    makeBatch(
+      { layer: utf8Data(rows.layer), unit: int32Data(rows.unit), concept: utf8Data(rows.concept), score: float64Data(rows.score) },
+      metadata,
+    ),
+  empty: () => ({ layer: [], unit: new Int32Array(0), concept: [], score: new Float64Array(0) }),
+};
