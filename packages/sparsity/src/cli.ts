@@ -1,29 +1,5 @@
-import {
-  ArrowWriter,
-  META,
-  UsageError,
-  expectKind,
-  fixedSizeListValues,
-  float64Data,
-  makeBatch,
-  openArrow,
-  passMetadata,
-  primitiveValues,
-  readAllBatches,
-  runTool,
-  utf8Data,
-  int32Data,
-  type CommonArgs,
-} from '@cnnpipe/core';
-import type { FixedSizeList } from 'apache-arrow';
+import { UsageError, cofCodec, neuronStatsCodec, readKind, runTool, writeKind, type CommonArgs } from '@cnnpipe/core';
 import { neuronStats } from './stats.js';
-
-/** A float64 column with NaN written as null (never NaN or Infinity in the output). */
-function nullableFloat64(values: Float64Array) {
-  const isNull = (i: number) => !Number.isFinite(values[i]!);
-  const clean = values.map((v) => (Number.isFinite(v) ? v : 0));
-  return float64Data(clean, isNull);
-}
 
 export function main(argv?: string[]): Promise<void> {
   return runTool<CommonArgs>(
@@ -43,46 +19,17 @@ export function main(argv?: string[]): Promise<void> {
       ],
       async run(args, ctx) {
         if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
-        const input = await openArrow(args._[0] === undefined ? undefined : String(args._[0]));
-        expectKind(input.schema, 'cof', input.name);
-        const classes = (input.schema.fields.find((f) => f.name === 'counts')!.type as FixedSizeList).listSize;
-        const batches = await readAllBatches(input);
-        const layers: string[] = [];
-        const neurons: number[] = [];
-        const parts: Float64Array[] = [];
-        for (const batch of batches) {
-          for (const v of batch.getChild('layer')!) layers.push(String(v));
-          for (const v of primitiveValues(batch.getChild('neuron')!)) neurons.push(v);
-          parts.push(Float64Array.from(fixedSizeListValues(batch.getChild('counts')!).values));
-        }
-        const counts = new Float64Array(layers.length * classes);
-        let at = 0;
-        for (const part of parts) {
-          counts.set(part, at);
-          at += part.length;
-        }
-        const stats = neuronStats(counts, classes, layers);
+        const reader = await readKind(cofCodec, args._[0] === undefined ? undefined : String(args._[0]));
+        const cof = await reader.all();
+        const stats = neuronStats(cof.counts, cof.classes, cof.layer);
         if (stats.undefinedRows > 0) {
           ctx.warn(
-            `${stats.undefinedRows} of ${layers.length} neurons have no response or zero sparsity: their mf, mf_norm, facet and p_value are null`,
+            `${stats.undefinedRows} of ${cof.layer.length} neurons have no response or zero sparsity: their mf, mf_norm, facet and p_value are null`,
           );
         }
-        const batch = makeBatch(
-          {
-            layer: utf8Data(layers),
-            neuron: int32Data(Int32Array.from(neurons)),
-            gini: nullableFloat64(stats.gini),
-            flatness: nullableFloat64(stats.flatness),
-            mf: nullableFloat64(stats.mf),
-            mf_norm: nullableFloat64(stats.mfNorm),
-            facet: utf8Data(stats.facet),
-            p_value: nullableFloat64(stats.pValue),
-          },
-          passMetadata(input.schema, { [META.kind]: 'neuron-stats' }),
-        );
-        const writer = ArrowWriter.open(args.output, batch.schema);
-        await writer.write(batch);
-        await writer.close();
+        const { gini, flatness, mf, mfNorm, facet, pValue } = stats;
+        const rows = { layer: cof.layer, neuron: cof.neuron, gini, flatness, mf, mfNorm, facet, pValue };
+        await writeKind(neuronStatsCodec, args.output, rows, { from: reader.schema, shape: undefined });
       },
     },
     argv,
