@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { choleskyDropping, dependenceTolerance } from './min-norm.js';
 import { GramAccumulator, solveGram, type AffineMap } from './normal.js';
 import { asNumpyCoef, maxRelDiff, numpyLstsq, predict, rng } from './test-support/fixtures.js';
 
@@ -74,27 +73,6 @@ function agreement(map: AffineMap, x: Float64Array, y: Float64Array, n: number) 
     predictions: maxRelDiff(predict(x, ours, n, da, db), predict(x, ref.coef, n, da, db)),
   };
 }
-
-describe('rank-revealing Cholesky', () => {
-  it('flags exactly the columns in the span of earlier ones (and constants given up front)', async () => {
-    const r = rng(11);
-    const n = 300;
-    const d = 9;
-    const x = gridFeatures(r, n, d);
-    for (let i = 0; i < n; i++) {
-      x[i * d + 4] = x[i * d + 1]! + x[i * d + 2]!;
-      x[i * d + 7] = 2 * x[i * d + 3]!;
-    }
-    const a = new Float64Array(d * d);
-    for (let i = 0; i < d; i++) {
-      for (let j = 0; j < d; j++) for (let k = 0; k < n; k++) a[i * d + j]! += x[k * d + i]! * x[k * d + j]!;
-    }
-    const ref = new Float64Array(d).map((_, i) => a[i * d + i]!);
-    const dependent = new Uint8Array(d);
-    await choleskyDropping(a, d, ref, dependenceTolerance(d), dependent, 4);
-    expect(Array.from(dependent)).toEqual([0, 0, 0, 0, 1, 0, 0, 1, 0]);
-  });
-});
 
 describe('lstsq against numpy.linalg.lstsq (default rcond)', () => {
   it('full rank: coefficients to 1e-12', async () => {

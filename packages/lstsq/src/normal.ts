@@ -1,6 +1,5 @@
-import { CliError } from '@cnnpipe/core';
+import { CliError, dependenceTolerance, minNormSolve } from '@cnnpipe/core';
 import { gramBlock, panelStarts } from './gram-graph.js';
-import { dependenceTolerance, minNormSolve } from './min-norm.js';
 
 /**
  * Streaming normal equations of the affine least-squares problem Y ≈ X·W + 1·b', in float64.
@@ -164,7 +163,7 @@ export interface AffineMap {
  * Solves the normal equations of a Gram: centred (X'X - n μμ' + λI) W = X'Y - n μ_x μ_y',
  * b = μ_y - W'μ_x, the same solution as the augmented system without penalising the bias.
  * Without a ridge, rank-deficient sources (dead, constant, duplicated or collinear
- * dimensions) get numpy.linalg.lstsq's minimum-norm solution over (W, b) (see min-norm.ts).
+ * dimensions) get numpy.linalg.lstsq's minimum-norm solution over (W, b) (core's linalg/min-norm.ts).
  */
 export async function solveGram(gram: Gram, ridge = 0): Promise<AffineMap> {
   const { da, db, n } = gram;
