@@ -1,5 +1,4 @@
-import { gemm, matrix, mulberry32 } from '@cnnpipe/core';
-import { eighDescending, eighTop, type SymmetricEigen } from './eigh.js';
+import { eighDescending, eighTop, gemm, matrix, mulberry32, type SymmetricEigen } from '@cnnpipe/core';
 
 /** Options of {@link fastICA}; defaults follow scikit-learn's FastICA. */
 export interface FastIcaOptions {

@@ -1,10 +1,22 @@
 /**
  * Symmetric eigendecomposition on flat typed arrays: Householder tridiagonalisation then the
  * implicit QL algorithm (EISPACK's tred2/tql2, as in JAMA and ml-matrix), with the transform
- * stored transposed so that every hot loop runs along a contiguous row. For the small
- * matrices of FastICA's whitening (n x n, n = min(samples, features)) and its 8 x 8
- * decorrelations this is several times faster than ml-matrix's `EigenvalueDecomposition`,
- * whose element accessors and allocations dominate at these sizes.
+ * stored transposed so that every hot loop runs along a contiguous row; `eighTop` adds
+ * inverse iteration for only the leading k eigenvectors (what PCA whitening needs).
+ *
+ * Hand-written because no npm package is as fast (median ms per call on n x n Gram matrices,
+ * Node 20, a 2-core machine under load, 2026-12, by a one-off script with each package
+ * installed outside the repository):
+ *
+ *   n     ours full  ours top-8  ml-matrix 6.15.1  eigen 0.2.2 (wasm)  mathjs 15.2.0  numeric 1.2.6
+ *   8       0.005      0.012        0.014             0.10                0.79           18.7
+ *   100     8.2        1.36        11.8              15.5               460           8520
+ *   300   200         51          533               375                   -              -
+ *
+ * (ml-matrix: EigenvalueDecomposition with assumeSymmetric; eigen: Solvers.eigenSolve, the
+ * general solver, the only one it exposes; @stdlib/lapack 0.2.1 has no symmetric eigensolver.)
+ * FastICA whitening calls eighTop (100 x 100: 1.4 ms vs ml-matrix 11.8) and its 8 x 8
+ * decorrelation eighDescending (0.005 ms vs 0.014) once per iteration.
  */
 
 export interface SymmetricEigen {
