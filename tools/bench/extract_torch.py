@@ -2,9 +2,10 @@
 """PyTorch baseline for tools/bench/extract.js: what a notebook user writes — PIL decode,
 torchvision-style preprocessing, forward hooks that mean-pool the tapped modules.
 
-    extract_torch.py --family resnet|resnet18 --list FILE --layers a,b --size N --resize N
-                     --batch 32 --threads 2 [--export OUT.onnx]
-Prints one JSON line: {"images": n, "seconds": s}.
+    extract_torch.py --family resnet|resnet18|vgg16 --list FILE --layers a,b --size N --resize N
+                     --batch 32 --threads 2 [--export OUT.onnx] [--list-modules]
+Prints one JSON line: {"images": n, "seconds": s}. --list-modules is PyTorch's --list-layers:
+build the model, print its named modules, and exit (its whole process is the figure).
 """
 import argparse
 import json
@@ -20,9 +21,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 
 def build(family):
-    if family == "resnet18":
+    if family in ("resnet18", "vgg16"):
         import torchvision
-        return torchvision.models.resnet18(num_classes=1000), 3
+        # Random weights: nothing may download.
+        return getattr(torchvision.models, family)(num_classes=1000), 3
     import models
     return models.build(family), 1
 
@@ -37,11 +39,16 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--export")
+    p.add_argument("--list-modules", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model, channels = build(a.family)
     model.eval()
+    if a.list_modules:
+        for name, module in model.named_modules():
+            print(name, type(module).__name__)
+        return
     if a.export:
         torch.onnx.export(model, torch.zeros(1, channels, a.size, a.size), a.export, opset_version=13,
                           input_names=["input"], output_names=["logits"],
@@ -55,7 +62,7 @@ def main():
         m = model
         for part in name.split("."):
             m = m[int(part)] if part.isdigit() else getattr(m, part)
-        m.register_forward_hook(lambda _m, _i, out, name=name: pooled.__setitem__(name, out.mean((2, 3))))
+        m.register_forward_hook(lambda _m, _i, out, name=name: pooled.__setitem__(name, out.mean((2, 3)) if out.dim() == 4 else out))
 
     def load(path):
         img = Image.open(path).convert("L" if channels == 1 else "RGB")
