@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -6,7 +6,7 @@ import { denormalise, loadImage } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import sharp from 'sharp';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { readAtlasData } from './data.js';
 import { buildSiteModel } from './site-model.js';
 import { writeSite } from './site.js';
@@ -23,6 +23,9 @@ beforeAll(async () => {
   site = join(tables.dir, 'site');
   built = await runBin('atlas', [...atlasArgs(tables, site), '--progress']);
 }, 180_000);
+afterAll(() => {
+  if (tables) rmSync(tables.dir, { recursive: true, force: true });
+});
 
 function rowsOf(path: string): Record<string, unknown>[] {
   return fromIPC(readFileSync(path)).toArray().map((r) => r.toJSON() as Record<string, unknown>);
@@ -92,6 +95,7 @@ describe('atlas builds a site from a study\'s tables', () => {
   it('finds images by relative path with --images; none found is an error', async () => {
     const data = join(repoRoot, 'examples/data');
     const dir = mkdtempSync(join(tmpdir(), 'atlas-relative-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const acts = await runBin('extract', ['--model', join(repoRoot, 'examples/zoo/vgg.onnx'), '--layer', 'block2', '--argmax', 'fashion-mnist/test', '-o', join(dir, 'acts.arrows')], undefined, data);
     expect(acts.code, acts.stderr).toBe(0);
     for (const [tool, args, out] of [
@@ -137,6 +141,8 @@ describe('the site in a real browser (Debian chromium, playwright-core)', () => 
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    // Screenshots kept only where ATLAS_SCREENSHOTS asks for them.
+    if (!process.env.ATLAS_SCREENSHOTS) rmSync(shots, { recursive: true, force: true });
   });
 
   it('browses index → layer → neuron with every image loaded, sorting and filtering, and no errors', async () => {
@@ -201,6 +207,7 @@ describe('the site in a real browser (Debian chromium, playwright-core)', () => 
     const model = buildSiteModel(data, { top: K, maxSharedSheets: 0 });
     expect(model.images.mode).toBe('per-neuron');
     const dir = mkdtempSync(join(tmpdir(), 'atlas-per-neuron-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const quiet = { progress: () => ({ tick() {}, finish() {} }) as never, warn: (m: string) => expect.fail(m) };
     await writeSite(model, dir, {}, quiet);
     expect(readdirSync(join(dir, 'img', 'block3')).filter((f) => /^\d+\.png$/.test(f))).toHaveLength(64);

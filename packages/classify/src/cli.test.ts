@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeModel, fixedSizeListData, float64Data, int32Data, makeBatch, mulberry32, primitiveValues, utf8Data } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import { Table, tableToIPC } from 'apache-arrow';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, afterAll } from 'vitest';
 
 const zoo = join(repoRoot, 'examples/zoo');
 
@@ -72,6 +72,7 @@ describe('classify', () => {
   let ref: { logits: Float64Array; k: number };
   let argmax: Int32Array;
   let labels: Int32Array;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'classify-test-'));
     const r = rand(7);

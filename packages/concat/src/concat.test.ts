@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { float64Data, int32Data, makeBatch, META, utf8Data } from '@cnnpipe/core';
 import { fromIPC, runBin } from '@cnnpipe/core/testing';
 import { Table, tableToIPC } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-concat-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function conceptsFile(name: string, layer: string, units: number[], extra: Record<string, string> = {}) {
   const batch = makeBatch(

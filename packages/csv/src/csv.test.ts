@@ -1,14 +1,15 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixedSizeListData, float32Data, int32Data, makeBatch, META, utf8Data } from '@cnnpipe/core';
 import { fromIPC, runBin } from '@cnnpipe/core/testing';
 import { tableToIPC, Table } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { formatFloat32 } from './to-csv.js';
 import { inferType } from './infer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-csv-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('csv --to-arrow --kind concepts', () => {
   it('reads a CLIP-Dissect descriptions.csv', async () => {

@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttributeType, ElemType, META, decodeModel, encodeModel, fixedSizeListValues, onnx, valueInfo } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { moduleScopes, modulePathOf } from './onnx-model.js';
 import { composeWindow } from './receptive-field.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-extract-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const zoo = join(repoRoot, 'examples', 'zoo');
 const testImages = join(repoRoot, 'examples', 'data', 'fashion-mnist', 'test');
 const labelOrder = 't-shirt,trouser,pullover,dress,coat,sandal,shirt,sneaker,bag,ankle-boot';

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixedSizeListValues, layersOf, type ReceptiveField } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import type { Table } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * Parity with PyTorch: fixtures/<family>.json holds forward-hook activations of a small
@@ -39,6 +39,7 @@ interface Fixture {
 const fixtures = join(repoRoot, 'packages', 'extract', 'fixtures');
 const testImages = join(repoRoot, 'examples', 'data', 'fashion-mnist', 'test');
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-parity-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function load(family: string): Fixture {
   return JSON.parse(readFileSync(join(fixtures, `${family}.json`), 'utf8')) as Fixture;

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttributeType, ElemType, META, decodeModel, encodeModel, onnx, valueInfo } from '@cnnpipe/core';
 import type { ReceptiveField } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadModel, resolveLayer } from './onnx-model.js';
 import { composeResize, composeTransposed, receptiveFields } from './receptive-field.js';
 
@@ -202,6 +202,7 @@ describe('PyTorch 1.13 export with nn.ZeroPad2d / nn.ReflectionPad2d (fixtures/r
 
   it('writes those fields into cnnpipe.layers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-rf-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const png = join(dir, 'x.png');
     await sharp(Buffer.alloc(fixture.size * fixture.size, 128), { raw: { width: fixture.size, height: fixture.size, channels: 1 } }).png().toFile(png);
     const layers = Object.keys(fixture.layers);

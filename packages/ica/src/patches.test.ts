@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { neuronComponents } from './components.js';
 import { loadPreprocessed, parsePreprocess, patchOrigin } from '@cnnpipe/core';
 import { cropPatch, grayOf } from './patches.js';
@@ -47,6 +47,7 @@ describe('patch cropping', () => {
 
   it('decodes an image with extract preprocessing (resize shorter side, centre crop, normalise)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ica-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'a.png');
     // 10 wide x 8 high: shorter side already 8, so only the centre 8 columns (1..8) stay.
     const raw = Buffer.from(Array.from({ length: 80 }, (_, i) => (i % 10) * 20));

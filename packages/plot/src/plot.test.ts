@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { float32Data, float64Data, int32Data, makeBatch, META, utf8Data } from '@cnnpipe/core';
 import { repoRoot, runBin } from '@cnnpipe/core/testing';
 import { tableToIPC, Table, type RecordBatch } from 'apache-arrow';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { renderSvg } from './cli.js';
 import { frameFromBatches, type Frame } from './data.js';
 import { ownAccuracy, percentText } from './accuracy-cells.js';
@@ -13,6 +13,7 @@ import { svgToPng } from './render.js';
 import { vennCounts } from './venn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-plot-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function meta(kind: string, report?: string): Map<string, string> {
   const m = new Map<string, string>([[META.kind, kind]]);

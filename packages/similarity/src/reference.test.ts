@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,13 +66,17 @@ interface Reference {
 
 function numpyReference(): Reference {
   const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-ref-'));
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ layers: layerSpecs, rows, classes: classes.length }));
-  writeFileSync(join(dir, 'labels.i32'), labels);
-  layerSpecs.forEach(([name], li) => writeFileSync(join(dir, `${name}.f32`), layerValues[li]!));
-  const script = fileURLToPath(new URL('./test-support/reference.py', import.meta.url));
-  const py = spawnSync('/usr/bin/python3', [script, dir, String(k)], { encoding: 'utf8' });
-  if (py.status !== 0) throw new Error(`reference.py failed: ${py.stderr}`);
-  return JSON.parse(py.stdout) as Reference;
+  try {
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ layers: layerSpecs, rows, classes: classes.length }));
+    writeFileSync(join(dir, 'labels.i32'), labels);
+    layerSpecs.forEach(([name], li) => writeFileSync(join(dir, `${name}.f32`), layerValues[li]!));
+    const script = fileURLToPath(new URL('./test-support/reference.py', import.meta.url));
+    const py = spawnSync('/usr/bin/python3', [script, dir, String(k)], { encoding: 'utf8' });
+    if (py.status !== 0) throw new Error(`reference.py failed: ${py.stderr}`);
+    return JSON.parse(py.stdout) as Reference;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 const close = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-9);

@@ -1,6 +1,6 @@
 import { META } from '@cnnpipe/core';
 import { fromIPC, runBin } from '@cnnpipe/core/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { activationsIPC } from './test-support/activations.js';
 
 const classes = ['cat', 'dog'];
@@ -60,10 +60,11 @@ describe('topk', () => {
     ]);
     const a = await runBin('topk', ['-k', '2'], first);
     const b = await runBin('topk', ['-k', '2'], second);
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-topk-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'a.arrows'), a.stdout);
     writeFileSync(join(dir, 'b.arrows'), b.stdout);
     const joined = await runBin('concat', [join(dir, 'a.arrows'), join(dir, 'b.arrows')]);

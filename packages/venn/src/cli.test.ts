@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { float64Data, int32Data, makeBatch, META, utf8Data } from '@cnnpipe/core';
 import { fromIPC, repoRoot, runBin } from '@cnnpipe/core/testing';
 import { Table, tableToIPC } from 'apache-arrow';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-venn-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const path = (name: string) => join(dir, name);
 
 // CLIP-Dissect descriptions.csv style inputs, read by `csv --to-arrow --kind concepts`.

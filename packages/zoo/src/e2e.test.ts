@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromIPC, runBin } from '@cnnpipe/core/testing';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fashionMnistDir, repoRoot, zooDir } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-e2e-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const testImages = join(fashionMnistDir, 'test');
 
 describe('scale-out: shards merge into exactly the unsharded result', () => {

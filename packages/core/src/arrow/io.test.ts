@@ -1,14 +1,15 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Schema, tableFromArrays, tableToIPC } from 'apache-arrow';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fixedSizeListData, fixedSizeListValues, int32Data, makeBatch, primitiveValues, utf8Data } from './columns.js';
 import { openArrow, readAllBatches } from './input.js';
 import { META, passMetadata } from '../kinds/metadata.js';
 import { ArrowWriter } from './output.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-io-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function activationsBatch(rows: number, offset = 0) {
   const values = Float32Array.from({ length: rows * 3 }, (_, i) => i + offset * 3);

@@ -10,6 +10,10 @@ let loaded: typeof OrtModule | undefined;
 
 function load(): typeof OrtModule {
   if (!loaded) {
+    // onnxruntime 1.30's Linux build starts Microsoft's telemetry (1DS) with each session: it
+    // would upload events and leaves an empty mat-debug-PID.log in TMPDIR per process (an npm
+    // test run left ~4,000). Off unless the user sets the variable themselves.
+    process.env.ORT_DISABLE_TELEMETRY ??= '1';
     loaded = createRequire(import.meta.url)('onnxruntime-node') as typeof OrtModule;
     // onnxruntime's own log would print a second, raw line for a provider that cannot load
     // (CUDA libraries missing); failures reach us as exceptions, and we word them once.
