@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { META, float32Data, int32Data, makeBatch, utf8Data } from '@cnnpipe/core';
+import { META, float32Data, float64Data, int32Data, makeBatch, utf8Data } from '@cnnpipe/core';
 import { fromIPC, runBin } from '@cnnpipe/core/testing';
 import { Table, tableToIPC } from 'apache-arrow';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dir = mkdtempSync(join(tmpdir(), 'ica-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const N = 12;
 
 function topkIPC(options: { argmax?: boolean; kind?: string; preprocess?: string } = {}): Uint8Array {
@@ -105,6 +106,43 @@ describe('ica CLI', () => {
     const noArgmax = await runBin('ica', ['--images', dir], topkIPC({ argmax: false }));
     expect(noArgmax.code).toBe(1);
     expect(noArgmax.stderr).toMatch(/no 'argmax' column/);
+  });
+
+  it('--stats titles each montage with the neuron\'s facet; a table of another kind is refused', async () => {
+    const stats = makeBatch(
+      {
+        layer: utf8Data(['conv', 'conv']),
+        neuron: int32Data(Int32Array.of(0, 1)),
+        gini: float64Data(Float64Array.of(0.5, 0.2)),
+        flatness: float64Data(Float64Array.of(0.1, 0.3)),
+        mf: float64Data(Float64Array.of(0.2, 1.5)),
+        mf_norm: float64Data(Float64Array.of(0, 1)),
+        facet: utf8Data(['SF', 'MF']),
+        p_value: float64Data(Float64Array.of(0.5, 0.01)),
+      },
+      new Map([[META.kind, 'neuron-stats']]),
+    );
+    const statsPath = join(dir, 'stats.arrows');
+    writeFileSync(statsPath, tableToIPC(new Table([stats]), 'stream'));
+    const titleWidth = async (montage: string) => {
+      // The title's inked extent in the top band of conv-1.png.
+      const { data, info } = await sharp(join(montage, 'conv-1.png')).greyscale().raw().toBuffer({ resolveWithObject: true });
+      let right = 0;
+      for (let y = 0; y < 30; y++) for (let x = 0; x < info.width; x++) if (data[y * info.width + x]! < 128) right = Math.max(right, x);
+      return right;
+    };
+    const plain = await runBin('ica', ['--components', '2', '--images', dir, '--montage', join(dir, 'plain')], topkIPC());
+    const titled = await runBin('ica', ['--components', '2', '--images', dir, '--montage', join(dir, 'titled'), '--stats', statsPath], topkIPC());
+    expect([plain.code, titled.code]).toEqual([0, 0]);
+    expect(await titleWidth(join(dir, 'titled'))).toBeGreaterThan((await titleWidth(join(dir, 'plain'))) + 100);
+    const topkPath = join(dir, 'topk.arrows');
+    writeFileSync(topkPath, topkIPC());
+    const wrong = await runBin('ica', ['--images', dir, '--montage', join(dir, 'wrong'), '--stats', topkPath], topkIPC());
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/--stats .*topk\.arrows.*wrong table kind \(expected 'neuron-stats', got 'topk'\)/);
+    const notStats = await runBin('ica', ['--images', dir, '--montage', join(dir, 'x'), '--stats', join(dir, 'nope.arrows')], topkIPC());
+    expect(notStats.code).toBe(1);
+    expect(notStats.stderr).toMatch(/nope\.arrows: cannot read: no such file/);
   });
 
   it('a missing image names it', async () => {

@@ -25,6 +25,7 @@ import {
 } from '@cnnpipe/core';
 import { Schema, type RecordBatch } from 'apache-arrow';
 import { neuronComponents, type ChannelMode } from './components.js';
+import { facetKey, readFacets } from './facets.js';
 import { montagePng } from './montage.js';
 import { cropPatch } from './patches.js';
 
@@ -33,6 +34,7 @@ interface IcaArgs extends CommonArgs {
   channels: ChannelMode;
   images?: string;
   montage?: string;
+  stats?: string;
   maxIter: number;
   tol: number;
   seed: number;
@@ -124,14 +126,15 @@ export function main(argv?: string[]): Promise<void> {
         'Output (kind components): layer, neuron, component (0 = first), height, width, channels, pixels ' +
         '(List<float32>, channels x height x width, row-major). Needs a topk table with argmax and the ' +
         'cnnpipe.layers (shape, receptive field) and cnnpipe.preprocess metadata that extract writes. ' +
-        'Montage PNGs are named LAYER-NEURON.png: top patches in rank order, then the components, each ' +
-        'min-max scaled to 0..255.',
+        'Montage PNGs are named LAYER-NEURON.png: titled with layer, neuron (and its SF/MF facet with ' +
+        '--stats), top patches in rank order, then the components, numbered, each min-max scaled to 0..255.',
       options: (y) =>
         y
           .option('components', { type: 'number', default: 8, describe: 'Components per neuron (fewer when the patches span fewer dimensions)' })
           .option('channels', { choices: ['gray', 'rgb', 'joint'] as const, default: 'gray' as ChannelMode, describe: 'gray: mean of channels; rgb: ICA per channel, stacked; joint: all channels as one vector' })
           .option('images', { type: 'string', describe: 'Folder that relative image paths are under (default: the current folder)' })
           .option('montage', { type: 'string', describe: 'Write one PNG per neuron into DIR: its top patches, then its components' })
+          .option('stats', { type: 'string', describe: "--montage: title each PNG with the neuron's SF/MF facet from this neuron-stats table (sparsity's output)" })
           .option('max-iter', { type: 'number', default: 200, describe: 'FastICA iterations at most' })
           .option('tol', { type: 'number', default: 1e-4, describe: 'FastICA convergence tolerance' })
           .option('seed', { type: 'number', default: 0, describe: 'Seed of the initial unmixing matrix' }),
@@ -165,6 +168,7 @@ export function main(argv?: string[]): Promise<void> {
         const schema = new Schema(makeBatch(emptyColumns()).schema.fields, metadata);
         const writer = ArrowWriter.open(args.output, schema);
         if (args.montage) mkdirSync(args.montage, { recursive: true });
+        const facets = await readFacets(args.stats);
         // Decoded images are shared by many neurons' top lists; keep the recent ones.
         const cache = new LruCache<string, Promise<Float32Array>>(512);
         const pathOf = (image: string) => (isAbsolute(image) || !args.images ? image : resolve(args.images, image));
@@ -210,6 +214,7 @@ export function main(argv?: string[]): Promise<void> {
             });
             if (args.montage) {
               const png = await montagePng({
+                layer, neuron, facet: facets?.get(facetKey(layer, neuron)),
                 patches,
                 patchChannels: pp.channels,
                 components: result.components,
