@@ -52,7 +52,7 @@ export function main(argv?: string[]): Promise<void> {
         if (counter.unknown > 0) ctx.warn(`${counter.unknown} top-k rows have no known class (counted in 'total' only)`);
         const rows = counter.rows((layersOf(reader.schema) ?? []).map((l) => l.name));
         const output = { from: reader.schema, metadata: { [META.classes]: JSON.stringify(classNames) } };
-        if (args.concepts) await writeKind(conceptsCodec, args.output, conceptRows(rows, classNames), { ...output, shape: undefined });
+        if (args.concepts) await writeKind(conceptsCodec, args.output, conceptRows(rows, classNames), { ...output });
         else await writeKind(cofCodec, args.output, cofRows(rows, classNames.length), { ...output, shape: { classes: classNames.length } });
       },
     },

@@ -29,7 +29,7 @@ export function main(argv?: string[]): Promise<void> {
         }
         const { gini, flatness, mf, mfNorm, facet, pValue } = stats;
         const rows = { layer: cof.layer, neuron: cof.neuron, gini, flatness, mf, mfNorm, facet, pValue };
-        await writeKind(neuronStatsCodec, args.output, rows, { from: reader.schema, shape: undefined });
+        await writeKind(neuronStatsCodec, args.output, rows, { from: reader.schema });
       },
     },
     argv,

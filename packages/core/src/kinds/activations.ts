@@ -1,7 +1,6 @@
-import type { FixedSizeList, Schema } from 'apache-arrow';
-import { fixedSizeListData, fixedSizeListValues, int32Data, makeBatch, utf8Data } from '../arrow/columns.js';
+import type { Data, FixedSizeList, Schema, Vector } from 'apache-arrow';
+import { fixedSizeListData, fixedSizeListValues, int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
 import { int32Reader, utf8Reader } from '../arrow/readers.js';
-import type { Data } from 'apache-arrow';
 import type { IntColumn, KindCodec, NullableInt32, StringColumn } from './codec.js';
 import { matchesType } from './column-types.js';
 
@@ -23,6 +22,8 @@ export interface ActivationsBatch {
   rows: number;
   image: StringColumn;
   label: IntColumn;
+  /** The label column whole: its values as stored (whatever a null slot holds) and its nulls. */
+  labels: NullableInt32;
   class: StringColumn;
   /** The flat values (rows x size) of a FixedSizeList column: a layer, `<layer>:argmax`, `logits`. */
   values(column: string): Float32Array | Int32Array;
@@ -37,6 +38,11 @@ export interface ActivationsRows {
   columns: { name: string; values: Float32Array | Int32Array; size: number }[];
 }
 
+function nullableInt32(vector: Vector): NullableInt32 {
+  const values = primitiveValues(vector) as Int32Array;
+  return vector.nullCount > 0 ? { values, isNull: (r) => !vector.isValid(r) } : { values };
+}
+
 export const activationsCodec: KindCodec<ActivationsBatch, ActivationsRows, LayerColumn[]> = {
   kind: 'activations',
   numbers: (schema) => layerColumns(schema).map((l) => l.name),
@@ -45,6 +51,7 @@ export const activationsCodec: KindCodec<ActivationsBatch, ActivationsRows, Laye
       rows: columns.numRows,
       image: utf8Reader(columns.getChild('image')),
       label: int32Reader(columns.getChild('label')),
+      labels: nullableInt32(columns.getChild('label')!),
       class: utf8Reader(columns.getChild('class')),
       values(name) {
         const vector = columns.getChild(name);

@@ -65,7 +65,7 @@ describe('kind codecs', () => {
 
   it('decodes batch by batch and concatenates them for the whole table', async () => {
     const path = join(dir, 'batches.arrows');
-    const writer = KindWriter.open(scores, path, { shape: undefined });
+    const writer = KindWriter.open(scores, path, {});
     await writer.write({ name: ['p', 'q'], score: Float64Array.of(1, 2) });
     await writer.write({ name: ['r'], score: Float64Array.of(3) });
     await writer.close();
@@ -77,14 +77,14 @@ describe('kind codecs', () => {
 
   it('refuses another kind, naming the input', async () => {
     const path = join(dir, 'kind.arrows');
-    await writeKind(scores, path, { name: ['p'], score: Float64Array.of(1) }, { shape: undefined });
+    await writeKind(scores, path, { name: ['p'], score: Float64Array.of(1) }, {});
     await expect(readKind(cof, path)).rejects.toThrow(`${path}: wrong table kind (expected 'cof', got 'test-scores')`);
   });
 
   describe('the non-finite policy, rows counted by the guard', () => {
     const path = join(dir, 'nan.arrows');
     const write = async () => {
-      const writer = KindWriter.open(scores, path, { shape: undefined });
+      const writer = KindWriter.open(scores, path, {});
       await writer.write({ name: ['p', 'q'], score: Float64Array.of(1, 2) });
       await writer.write({ name: ['r', 's', 't'], score: Float64Array.of(3, NaN, Infinity) });
       await writer.close();
@@ -121,7 +121,7 @@ describe('kind codecs', () => {
 
   it('opens an input already open', async () => {
     const path = join(dir, 'open.arrows');
-    await writeKind(scores, path, { name: ['p'], score: Float64Array.of(1) }, { shape: undefined });
+    await writeKind(scores, path, { name: ['p'], score: Float64Array.of(1) }, {});
     const reader = await readKind(scores, await openArrow(path));
     expect((await reader.all()).name).toEqual(['p']);
   });

@@ -132,15 +132,13 @@ export async function readKind<Decoded>(
   return new KindReader(input, codec as KindCodec<Decoded, unknown, never>, options);
 }
 
-/** Options of `KindWriter.open`. */
-export interface WriteOptions<Shape> {
+/** Options of `KindWriter.open`; `shape` (the empty table's FixedSizeList lengths) only for kinds that have one. */
+export type WriteOptions<Shape> = {
   /** The input(s) whose metadata passes on (passMetadata). */
   from?: Schema | Schema[];
   /** Metadata set on top (cnnpipe.kind is the codec's); null removes a key. */
   metadata?: Record<string, string | null>;
-  /** The empty table's shape (FixedSizeList lengths). */
-  shape: Shape;
-}
+} & (void extends Shape ? { shape?: Shape } : { shape: Shape });
 
 /**
  * Writes a table of one kind to `-o FILE` or stdout (stream, .arrow/.feather file, .parquet):
@@ -157,10 +155,10 @@ export class KindWriter<Rows, Shape = void> {
     options: WriteOptions<Shape>,
   ) {
     this.metadata = passMetadata(options.from, { [META.kind]: codec.kind, ...options.metadata });
-    this.writer = ArrowWriter.open(path, codec.encode(codec.empty(options.shape), this.metadata).schema);
+    this.writer = ArrowWriter.open(path, codec.encode(codec.empty(options.shape as Shape), this.metadata).schema);
   }
 
-  static open<Rows, Shape>(codec: KindCodec<unknown, Rows, Shape>, path: string | undefined, options: WriteOptions<Shape>): KindWriter<Rows, Shape> {
+  static open<Rows, Shape = void>(codec: KindCodec<unknown, Rows, Shape>, path: string | undefined, options: WriteOptions<Shape>): KindWriter<Rows, Shape> {
     return new KindWriter(codec, path, options);
   }
 
