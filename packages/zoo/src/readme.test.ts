@@ -130,6 +130,48 @@ const label = (block: ReadmeBlock) => {
   return `line ${block.line}: ${first.trim().slice(0, 60)}${marker}`;
 };
 
+describe('reading the README', () => {
+  it('finds indented and fenced blocks, their markers, commands and files', () => {
+    const markdown = [
+      'Some text:',
+      '',
+      '<!-- needs: your model -->',
+      '',
+      '    extract --model m.onnx images/ \\',
+      "      | topk -k 5 > 'top k.arrows'   # a comment",
+      '    for s in a b; do',
+      '      lstsq fit --source $s.arrows:pool -o map-$s.arrows; done',
+      '',
+      '```python',
+      'print(1)',
+      '```',
+    ].join('\n');
+    const [shell, python, ...rest] = readmeBlocks(markdown);
+    expect(rest).toEqual([]);
+    expect(shell).toMatchObject({ line: 5, language: 'sh', markers: [{ kind: 'needs', why: 'your model' }] });
+    expect(python).toMatchObject({ line: 11, language: 'python', text: 'print(1)', markers: [] });
+    const commands = shellCommands(shell.text);
+    expect(commands).toHaveLength(2);
+    expect(simpleCommands(commands[0])).toEqual([['extract', '--model', 'm.onnx', 'images/'], ['topk', '-k', '5', '>', 'top k.arrows']]);
+    expect(simpleCommands(commands[1])).toEqual([['lstsq', 'fit', '--source', '$s.arrows:pool', '-o', 'map-$s.arrows']]);
+    expect(outputsOf(['topk', '-k', '5', '>', 'top.arrows'])).toEqual(['top.arrows']);
+    expect(inputsOf(['lstsq', 'fit', '--source', 'a.arrows:pool', '--target', 'b/c.arrows', '-o', 'map.arrows'])).toEqual(['a.arrows', 'b/c.arrows']);
+  });
+
+  it('the checks of commands that do not run catch a wrong flag, script, file or command', () => {
+    const made = new Set<string>();
+    expect(checkCommand(['extract', '--model', 'examples/zoo/vgg.onnx', '--lyer', 'block1', '-o', 'a.arrows'], made, true)).toEqual([
+      'extract: --help lists no --lyer',
+    ]);
+    expect(made.has('a.arrows')).toBe(true);
+    expect(checkCommand(['topk', '-k', '5', 'a.arrows'], made, true)).toEqual([]);
+    expect(checkCommand(['topk', '-k', '5', 'b.arrows'], made, true)).toHaveLength(1);
+    expect(checkCommand(['npm', 'run', 'dmeo'], made, true)).toHaveLength(1);
+    expect(checkCommand(['examples/no-such-study/run.sh'], made, true)).toHaveLength(1);
+    expect(checkCommand(['frobnicate', 'a.arrows'], made, true)).toHaveLength(1);
+  });
+});
+
 describe('README blocks run in order, from the root of a fresh clone', () => {
   it('has blocks, and markers of known kinds with a reason', () => {
     expect(blocks.length).toBeGreaterThan(10);
