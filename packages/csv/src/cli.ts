@@ -1,27 +1,6 @@
-import { writeToString } from 'fast-csv';
-import {
-  adoptForeign,
-  ArrowWriter,
-  ByteSink,
-  KINDS,
-  META,
-  UsageError,
-  expectKind,
-  fixedSizeListData,
-  float64Data,
-  int32Data,
-  makeBatch,
-  openArrow,
-  runTool,
-  utf8Data,
-  type CommonArgs,
-} from '@cnnpipe/core';
-import type { Data } from 'apache-arrow';
-import { toConcepts } from './concepts.js';
-import { toEmbeddings } from './embeddings.js';
-import { columnData, inferType } from './infer.js';
-import { readCsv } from './read-csv.js';
-import { batchRows, cellFormatter, headerRow } from './to-csv.js';
+import { KINDS, UsageError, runTool, type CommonArgs } from '@cnnpipe/core';
+import { csvToArrow } from './to-arrow.js';
+import { arrowToCsv } from './to-csv.js';
 
 interface CsvArgs extends CommonArgs {
   file?: string;
@@ -31,58 +10,6 @@ interface CsvArgs extends CommonArgs {
   unitBase?: number;
   delimiter: string;
   header: boolean;
-}
-
-async function arrowToCsv(args: CsvArgs): Promise<void> {
-  const input = await openArrow(args.file, { foreign: false });
-  const formatters = input.schema.fields.map((f) => cellFormatter(f.type));
-  const sink = ByteSink.open(args.output);
-  const options = { delimiter: args.delimiter, includeEndRowDelimiter: true };
-  if (args.header) await sink.write(await writeToString([headerRow(input.schema)], options));
-  for await (const batch of input.batches()) {
-    await sink.write(await writeToString(batchRows(batch, formatters), options));
-  }
-  sink.commit();
-}
-
-async function csvToArrow(args: CsvArgs): Promise<void> {
-  const source = args.file === undefined || args.file === '-' ? 'stdin' : args.file;
-  const { header, rows } = await readCsv(args.file, args.delimiter);
-  let columns: Record<string, Data>;
-  const metadata = new Map<string, string>();
-  if (args.kind === 'concepts') {
-    const { concepts } = toConcepts(header, rows, source, { layer: args.layer, unitBase: args.unitBase });
-    columns = {
-      layer: utf8Data(concepts.layer),
-      unit: int32Data(concepts.unit),
-      concept: utf8Data(concepts.concept),
-      score: float64Data(concepts.score),
-    };
-  } else if (args.kind === 'embeddings') {
-    const embeddings = toEmbeddings(header, rows, source);
-    columns = { concept: utf8Data(embeddings.concept), embedding: fixedSizeListData(embeddings.values, embeddings.dim) };
-  } else {
-    columns = {};
-    header.forEach((name, c) => {
-      // pandas' to_csv writes its index first, under an empty name: not a column of the table.
-      if (c === 0 && name === '' && args.kind) return;
-      const cells = rows.map((row) => row[c]!);
-      columns[name] = columnData(cells, inferType(cells));
-    });
-  }
-  if (args.kind) metadata.set(META.kind, args.kind);
-  let batch = makeBatch(columns, metadata);
-  if (args.kind) {
-    // The kind's own types (an activations table's vectors as FixedSizeList<float32>, as
-    // extract writes them), so the next tool takes the table as it is.
-    const input = { name: source, schema: batch.schema, batches: async function* () { yield batch; } };
-    const adopted = await adoptForeign(input, { compress: false, note: () => undefined });
-    for await (const converted of adopted.batches()) batch = converted;
-    expectKind(batch.schema, args.kind, source);
-  }
-  const writer = ArrowWriter.open(args.output, batch.schema);
-  await writer.write(batch);
-  await writer.close();
 }
 
 export function main(argv?: string[]): Promise<void> {

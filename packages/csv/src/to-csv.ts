@@ -1,4 +1,5 @@
-import { CONCEPTS_CSV_KEY, META } from '@cnnpipe/core';
+import { writeToString } from 'fast-csv';
+import { ByteSink, CONCEPTS_CSV_KEY, META, openArrow } from '@cnnpipe/core';
 import { DataType, type RecordBatch, type Schema, type Vector } from 'apache-arrow';
 
 /**
@@ -62,4 +63,23 @@ export function batchRows(batch: RecordBatch, formatters: CellFormatter[]): stri
     rows[r] = row;
   }
   return rows;
+}
+
+/** Options of `arrowToCsv`. */
+export interface ToCsvOptions {
+  file?: string;
+  output?: string;
+  delimiter: string;
+  header: boolean;
+}
+
+/** Any table (as it is: foreign ones unconverted) as CSV, batch by batch. */
+export async function arrowToCsv(options: ToCsvOptions): Promise<void> {
+  const input = await openArrow(options.file, { foreign: false });
+  const formatters = input.schema.fields.map((f) => cellFormatter(f.type));
+  const sink = ByteSink.open(options.output);
+  const csv = { delimiter: options.delimiter, includeEndRowDelimiter: true };
+  if (options.header) await sink.write(await writeToString([headerRow(input.schema)], csv));
+  for await (const batch of input.batches()) await sink.write(await writeToString(batchRows(batch, formatters), csv));
+  sink.commit();
 }
