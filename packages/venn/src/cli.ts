@@ -1,33 +1,8 @@
-import { basename } from 'node:path';
-import { ArrowWriter, CliError, META, UsageError, openArrow, runTool, type CommonArgs, type ToolContext } from '@cnnpipe/core';
-import { Schema, type RecordBatch } from 'apache-arrow';
-import {
-  conceptsReport,
-  indexModel,
-  perLayerReport,
-  scoresReport,
-  summaryReport,
-  topReport,
-  type ConceptRow,
-  type PerLayerRow,
-  type ScoreRow,
-  type SummaryRow,
-  type TopRow,
-} from './compare.js';
-import { normalizeConcepts } from './normalize.js';
+import { runTool, vennCodec, writeKind, UsageError, type CommonArgs, type ToolContext } from '@cnnpipe/core';
+import { Schema } from 'apache-arrow';
 import { readConcepts } from './read.js';
-import { rowsToBatch } from './reports.js';
-import { checkTable, layersInOrder, mapConcepts, selectLayers, type ConceptTable } from './table.js';
-
-export const REPORTS = ['summary', 'per-layer', 'concepts', 'top', 'scores'] as const;
-export type Report = (typeof REPORTS)[number];
-
-/** Metadata key naming the report a `venn` table holds. */
-export const REPORT_KEY = 'cnnpipe.report';
-/** Metadata keys: the two models' names (JSON [a, b]) and, with --normalize, merged spellings. */
-export const NAMES_KEY = 'cnnpipe.venn.names';
-export const MERGED_KEY = 'cnnpipe.venn.merged';
-export const MODELS_KEY = 'cnnpipe.venn.models';
+import { REPORTS, chooseLayers, computeReport, mergedNote, modelNames, outputMetadata, type Report } from './report.js';
+import { checkTable } from './table.js';
 
 interface VennArgs extends CommonArgs {
   names?: string;
@@ -37,161 +12,13 @@ interface VennArgs extends CommonArgs {
   normalize: boolean;
 }
 
-/** Model names: --names a,b, else the file names without extension, else 'a' and 'b'. */
-export function modelNames(files: string[], names: string | undefined): [string, string] {
-  if (names !== undefined) {
-    const parts = names.split(',').map((s) => s.trim());
-    if (parts.length !== 2 || parts.some((p) => p === '') || parts[0] === parts[1]) {
-      throw new UsageError(`--names '${names}' (expected two different names separated by a comma, e.g. imagenet,places)`);
-    }
-    return [parts[0]!, parts[1]!];
-  }
-  const guess = files.map((f) => (f === '-' ? '' : basename(f).replace(/\.(arrows|arrow|ipc|feather)$/i, '')));
-  if (guess[0] && guess[1] && guess[0] !== guess[1]) return [guess[0], guess[1]];
-  return ['a', 'b'];
-}
-
-/** Computes one report from two checked tables: the pure part of the tool. */
-export function computeReport(
-  report: Report,
-  a: ConceptTable,
-  b: ConceptTable,
-  options: { names: [string, string]; top?: number; layers?: string[]; normalize?: boolean },
-): { batch: RecordBatch; merged?: number; groups?: Map<string, string[]> } {
-  const metadata = new Map<string, string>([
-    [META.kind, 'venn'],
-    [REPORT_KEY, report],
-    [NAMES_KEY, JSON.stringify(options.names)],
-  ]);
-  if (options.layers) {
-    const keep = new Set(options.layers);
-    a = selectLayers(a, keep);
-    b = selectLayers(b, keep);
-  }
-  let merged: number | undefined;
-  let groups: Map<string, string[]> | undefined;
-  if (options.normalize) {
-    const spellings = [...a.concept, ...b.concept].filter((c): c is string => c !== null);
-    const norm = normalizeConcepts(spellings);
-    a = mapConcepts(a, norm.map);
-    b = mapConcepts(b, norm.map);
-    merged = norm.merged;
-    groups = norm.groups;
-    metadata.set(MERGED_KEY, String(merged));
-  }
-  const ia = indexModel(options.names[0], a);
-  const ib = indexModel(options.names[1], b);
-  const order = options.layers;
-  let batch: RecordBatch;
-  switch (report) {
-    case 'summary':
-      batch = rowsToBatch<SummaryRow>(
-        summaryReport(ia, ib, order),
-        [
-          ['model', 'utf8'],
-          ['layer', 'utf8'],
-          ['neurons', 'int32'],
-          ['concepts', 'int32'],
-          ['only', 'int32'],
-          ['shared', 'int32'],
-          ['union', 'int32'],
-          ['jaccard', 'float64'],
-        ],
-        metadata,
-      );
-      break;
-    case 'per-layer':
-      batch = rowsToBatch<PerLayerRow>(
-        perLayerReport(ia, ib, order),
-        [
-          ['layer', 'utf8'],
-          ['a_neurons', 'int32'],
-          ['b_neurons', 'int32'],
-          ['a_concepts', 'int32'],
-          ['b_concepts', 'int32'],
-          ['shared', 'int32'],
-          ['only_a', 'int32'],
-          ['only_b', 'int32'],
-          ['union', 'int32'],
-          ['jaccard', 'float64'],
-        ],
-        metadata,
-      );
-      break;
-    case 'concepts':
-      batch = rowsToBatch<ConceptRow>(
-        conceptsReport(ia, ib),
-        [
-          ['concept', 'utf8'],
-          ['in', 'utf8'],
-          ['a_neurons', 'int32'],
-          ['b_neurons', 'int32'],
-          ['a_layers', 'utf8'],
-          ['b_layers', 'utf8'],
-        ],
-        metadata,
-      );
-      break;
-    case 'top':
-      batch = rowsToBatch<TopRow>(
-        topReport(ia, ib, options.top ?? 15),
-        [
-          ['model', 'utf8'],
-          ['rank', 'int32'],
-          ['concept', 'utf8'],
-          ['neurons', 'int32'],
-          ['fraction', 'float64'],
-        ],
-        metadata,
-      );
-      break;
-    case 'scores':
-      batch = rowsToBatch<ScoreRow>(
-        scoresReport(ia, ib, order),
-        [
-          ['model', 'utf8'],
-          ['layer', 'utf8'],
-          ['count', 'int32'],
-          ['mean', 'float64'],
-          ['min', 'float64'],
-          ['q1', 'float64'],
-          ['median', 'float64'],
-          ['q3', 'float64'],
-          ['max', 'float64'],
-        ],
-        metadata,
-      );
-      break;
-  }
-  return { batch, merged, groups };
-}
-
-async function load(file: string, ctx: ToolContext): Promise<{ table: ConceptTable; schema: Schema }> {
-  const input = await openArrow(file);
-  const checked = checkTable(await readConcepts(input, ctx.nonFinite(input.name)), input.name);
-  if (checked.missingScores > 0) {
-    ctx.warn(`${input.name}: ${checked.missingScores} neuron(s) without a score (excluded from score statistics)`);
-  }
-  if (checked.unlabelled > 0) {
-    ctx.warn(`${input.name}: ${checked.unlabelled} neuron(s) without a concept (counted as neurons, not concepts)`);
-  }
+/** One checked concepts table; its missing scores and unlabelled neurons are warned about. */
+async function load(file: string, ctx: ToolContext) {
+  const input = await readConcepts(file, ctx.nonFinite);
+  const checked = checkTable(input.table, input.name);
+  if (checked.missingScores > 0) ctx.warn(`${input.name}: ${checked.missingScores} neuron(s) without a score (excluded from score statistics)`);
+  if (checked.unlabelled > 0) ctx.warn(`${input.name}: ${checked.unlabelled} neuron(s) without a concept (counted as neurons, not concepts)`);
   return { table: checked.table, schema: input.schema };
-}
-
-/**
- * The output's metadata: the report's own keys; of the inputs' metadata, the user's keys
- * (not cnnpipe.*, which describe one model each) and the two model files as
- * `cnnpipe.venn.models` (JSON [A's cnnpipe.model, B's], null where unknown).
- */
-export function outputMetadata(report: Map<string, string>, a: Schema, b: Schema): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const schema of [a, b]) {
-    for (const [key, value] of schema.metadata) if (!key.startsWith('cnnpipe.') && !out.has(key)) out.set(key, value);
-  }
-  const models = [a, b].map((s) => s.metadata.get(META.model) ?? null);
-  if (models.some((m) => m !== null)) out.set(MODELS_KEY, JSON.stringify(models));
-  for (const [key, value] of report) out.set(key, value);
-  return out;
 }
 
 export function main(argv?: string[]): Promise<void> {
@@ -242,37 +69,14 @@ export function main(argv?: string[]): Promise<void> {
         if (files[0] === '-' && files[1] === '-') throw new UsageError("stdin ('-') can be read only once");
         if (!Number.isInteger(args.top) || args.top < 1) throw new UsageError(`--top ${args.top} (expected a positive integer)`);
         const names = modelNames(files, args.names);
-        const { table: a, schema: schemaA } = await load(files[0]!, ctx);
-        const { table: b, schema: schemaB } = await load(files[1]!, ctx);
-        let layers: string[] | undefined;
-        if (args.layer !== undefined) {
-          layers = [...new Set(args.layer.flatMap((l) => l.split(',')).map((s) => s.trim()).filter((s) => s !== ''))];
-          if (layers.length === 0) throw new UsageError(`--layer '${args.layer.join(',')}' (expected layer names)`);
-          const inA = new Set(layersInOrder(a));
-          const inB = new Set(layersInOrder(b));
-          for (const layer of layers) {
-            if (!inA.has(layer) && !inB.has(layer)) {
-              const known = [...new Set([...inA, ...inB])].join(', ') || 'none';
-              throw new CliError(`--layers: no layer '${layer}' in either input (expected one of: ${known})`);
-            }
-            if (!inA.has(layer)) ctx.warn(`layer '${layer}' is not in ${names[0]}`);
-            if (!inB.has(layer)) ctx.warn(`layer '${layer}' is not in ${names[1]}`);
-          }
-        }
-        const { batch, merged, groups } = computeReport(args.report, a, b, {
-          names,
-          top: args.top,
-          layers,
-          normalize: args.normalize,
-        });
-        if (merged !== undefined) {
-          const examples = [...(groups ?? [])].slice(0, 3).map(([c, s]) => `${s.map((x) => `'${x}'`).join(', ')} -> '${c}'`);
-          ctx.info(`--normalize merged ${merged} spelling(s)${examples.length ? ` (e.g. ${examples.join('; ')})` : ''}`);
-        }
-        const schema = new Schema(batch.schema.fields, outputMetadata(batch.schema.metadata, schemaA, schemaB));
-        const writer = ArrowWriter.open(args.output, schema);
-        await writer.write(batch);
-        await writer.close();
+        const a = await load(files[0]!, ctx);
+        const b = await load(files[1]!, ctx);
+        const layers = args.layer === undefined ? undefined : chooseLayers(args.layer, a.table, b.table, names, (m) => ctx.warn(m));
+        const out = computeReport(args.report, a.table, b.table, { names, top: args.top, layers, normalize: args.normalize });
+        if (out.merged !== undefined) ctx.info(mergedNote(out.merged, out.groups));
+        // The two inputs' metadata merged by venn's rule (outputMetadata), in its order.
+        const from = new Schema([], outputMetadata(out.metadata, a.schema, b.schema));
+        await writeKind(vennCodec, args.output, out.report, { from, shape: { columns: out.report.columns } });
       },
     },
     argv,

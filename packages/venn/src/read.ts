@@ -1,81 +1,43 @@
-import { CliError, NonFiniteGuard, expectKind, primitiveValues, readAllBatches, stringValues, type ArrowInput } from '@cnnpipe/core';
-import type { RecordBatch, Vector } from 'apache-arrow';
+import { CliError, conceptsCodec, readKind, type NonFiniteGuard } from '@cnnpipe/core';
+import type { RecordBatch } from 'apache-arrow';
 import type { ConceptTable } from './table.js';
 
-const decoder = new TextDecoder();
-
 /**
- * Strings of a utf8 column, fast: each chunk's bytes are decoded once and, when they are
- * ASCII (one char per byte), sliced by offset; otherwise decoded value by value.
+ * Reads a `concepts` table (layer, unit, concept, score) through core's codec. A NaN/Inf
+ * score (a null one is fine: no score, read as NaN) follows core's policy through `guard`;
+ * a null layer or unit is an error naming the row.
  */
-export function utf8Values(vector: Vector): (string | null)[] {
-  const out: (string | null)[] = [];
-  for (const data of vector.data) {
-    const offsets: unknown = data.valueOffsets;
-    const bytes: unknown = data.values;
-    if (!(offsets instanceof Int32Array) || !(bytes instanceof Uint8Array)) return stringValues(vector);
-    const start = offsets[0]!;
-    const end = offsets[data.length]!;
-    const text = decoder.decode(bytes.subarray(start, end));
-    const ascii = text.length === end - start;
-    for (let i = 0; i < data.length; i++) {
-      if (data.nullCount > 0 && !data.getValid(i)) out.push(null);
-      else if (ascii) out.push(text.slice(offsets[i]! - start, offsets[i + 1]! - start));
-      else out.push(decoder.decode(bytes.subarray(offsets[i]!, offsets[i + 1]!)));
+export async function readConcepts(file: string, guard: (input: string) => NonFiniteGuard): Promise<{ table: ConceptTable; name: string; schema: RecordBatch['schema'] }> {
+  const reader = await readKind(conceptsCodec, file, { guard });
+  const parts: RecordBatch[] = [];
+  for await (const part of reader.records()) parts.push(part);
+  let offset = 0;
+  for (const part of parts) {
+    for (const name of ['layer', 'unit']) {
+      const vector = part.getChild(name)!;
+      if (vector.nullCount === 0) continue;
+      let at = 0;
+      while (vector.isValid(at)) at++;
+      throw new CliError(`${reader.name}: row ${offset + at + 1}: column '${name}' is null (expected a value on every row)`);
     }
+    offset += part.numRows;
+  }
+  const decoded = parts.map((part) => conceptsCodec.decode(part));
+  const table: ConceptTable = {
+    layer: decoded.flatMap((d) => d.layer),
+    unit: concat(decoded.map((d) => d.unit), Int32Array),
+    concept: decoded.flatMap((d) => d.concept),
+    score: concat(decoded.map((d) => d.score), Float64Array),
+  };
+  return { table, name: reader.name, schema: reader.schema };
+}
+
+function concat<T extends Int32Array | Float64Array>(parts: T[], Ctor: new (n: number) => T): T {
+  const out = new Ctor(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
-}
-
-function nullAt(vector: Vector): number {
-  if (vector.nullCount === 0) return -1;
-  for (let i = 0; i < vector.length; i++) if (!vector.isValid(i)) return i;
-  return -1;
-}
-
-/**
- * Reads a `concepts` table (layer, unit, concept, score) from an opened Arrow input. A NaN/Inf
- * score (a null one is fine: no score) follows core's policy through `guard`.
- */
-export async function readConcepts(input: ArrowInput, guard = new NonFiniteGuard(input.name, false)): Promise<ConceptTable> {
-  expectKind(input.schema, 'concepts', input.name);
-  const table: ConceptTable = { layer: [], unit: new Int32Array(0), concept: [], score: new Float64Array(0) };
-  const units: Int32Array[] = [];
-  const scores: Float64Array[] = [];
-  let offset = 0;
-  let row = 0;
-  const batches: RecordBatch[] = [];
-  for (const whole of await readAllBatches(input)) {
-    batches.push(...guard.filterBatch(whole, row, ['score']));
-    row += whole.numRows;
-  }
-  guard.finish();
-  for (const batch of batches) {
-    const layer = batch.getChild('layer')!;
-    const unit = batch.getChild('unit')!;
-    for (const [name, vector] of [
-      ['layer', layer],
-      ['unit', unit],
-    ] as const) {
-      const at = nullAt(vector);
-      if (at >= 0) throw new CliError(`${input.name}: row ${offset + at + 1}: column '${name}' is null (expected a value on every row)`);
-    }
-    for (const v of utf8Values(layer)) table.layer.push(v!);
-    for (const v of utf8Values(batch.getChild('concept')!)) table.concept.push(v);
-    units.push(Int32Array.from(primitiveValues(unit)));
-    const scoreVector = batch.getChild('score')!;
-    const score = Float64Array.from(primitiveValues(scoreVector));
-    if (scoreVector.nullCount > 0) for (let i = 0; i < score.length; i++) if (!scoreVector.isValid(i)) score[i] = Number.NaN;
-    scores.push(score);
-    offset += batch.numRows;
-  }
-  table.unit = new Int32Array(offset);
-  table.score = new Float64Array(offset);
-  let at = 0;
-  for (let k = 0; k < units.length; k++) {
-    table.unit.set(units[k]!, at);
-    table.score.set(scores[k]!, at);
-    at += units[k]!.length;
-  }
-  return table;
 }

@@ -1,8 +1,8 @@
 import { float64Data, int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
+import { float64OrNaN, readRows, utf8Reader } from '../arrow/readers.js';
 import type { KindCodec } from './codec.js';
 
-/** A `concepts` table: per (layer, unit) the concept it detects and how well (null: none). */
+/** A `concepts` table: per (layer, unit) the concept it detects and how well (null: none; a null score is NaN). */
 export interface ConceptsRows {
   layer: string[];
   unit: Int32Array;
@@ -17,7 +17,7 @@ export const conceptsCodec: KindCodec<ConceptsRows> = {
     layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
     unit: Int32Array.from(primitiveValues(columns.getChild('unit')!)),
     concept: readRows(utf8Reader(columns.getChild('concept')), columns.numRows),
-    score: Float64Array.from(primitiveValues(columns.getChild('score')!)),
+    score: float64OrNaN(columns.getChild('score')!), // a null score (none) reads as NaN
   }),
   encode: (rows, metadata) =>
     makeBatch(

@@ -1,0 +1,53 @@
+import { Float32 } from 'apache-arrow';
+import { int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
+import { readRows, utf8Reader } from '../arrow/readers.js';
+import { utf8Column } from '../arrow/utf8-column.js';
+import type { KindCodec } from './codec.js';
+import { flatListData, listValues, type FlatList } from './list-columns.js';
+
+/**
+ * A `components` table (ica's output): per (layer, neuron, component) a basis pattern of
+ * height x width x channels pixels (CHW, row-major).
+ */
+export interface ComponentsRows {
+  layer: string[];
+  neuron: Int32Array;
+  component: Int32Array;
+  height: Int32Array;
+  width: Int32Array;
+  channels: Int32Array;
+  pixels: FlatList<Float32Array>;
+}
+
+const ints = (columns: Parameters<KindCodec<unknown>['decode']>[0], name: string) => Int32Array.from(primitiveValues(columns.getChild(name)!));
+
+export const componentsCodec: KindCodec<ComponentsRows> = {
+  kind: 'components',
+  numbers: () => ['pixels'],
+  decode: (columns) => ({
+    layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
+    neuron: ints(columns, 'neuron'),
+    component: ints(columns, 'component'),
+    height: ints(columns, 'height'),
+    width: ints(columns, 'width'),
+    channels: ints(columns, 'channels'),
+    pixels: listValues(columns.getChild('pixels')!, new Float32Array(0)),
+  }),
+  encode: (rows, metadata) =>
+    makeBatch(
+      {
+        layer: utf8Column(rows.layer),
+        neuron: int32Data(rows.neuron),
+        component: int32Data(rows.component),
+        height: int32Data(rows.height),
+        width: int32Data(rows.width),
+        channels: int32Data(rows.channels),
+        pixels: flatListData(rows.pixels, () => new Float32()),
+      },
+      metadata,
+    ),
+  empty: () => {
+    const none = new Int32Array(0);
+    return { layer: [], neuron: none, component: none, height: none, width: none, channels: none, pixels: { values: new Float32Array(0), offsets: new Int32Array(1) } };
+  },
+};
