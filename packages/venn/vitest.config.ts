@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { include: ['src/**/*.test.ts'], testTimeout: 60_000 },
+  test: { globalSetup: ['../../tools/test/temp-sandbox.ts'], include: ['src/**/*.test.ts'], testTimeout: 60_000 },
 });
