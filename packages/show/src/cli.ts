@@ -1,6 +1,7 @@
 import { ByteSink, UsageError, openArrow, runTool, type CommonArgs } from '@cnnpipe/core';
 import { statSync } from 'node:fs';
-import { alignedTable, columnWidths, describeSchema, formatCell } from './format.js';
+import { alignedTable, describeSchema } from './format.js';
+import { countLine, fitCells, readPreview } from './preview.js';
 
 interface ShowArgs extends CommonArgs {
   rows: number;
@@ -55,34 +56,10 @@ export function main(argv?: string[]): Promise<void> {
         const sink = ByteSink.open(args.output);
         if (args.schema) await sink.write(`${describeSchema(input.schema)}\n`);
         const limit = args.all ? Number.POSITIVE_INFINITY : args.rows;
-        const countAll = isRegularFile(files[0]);
-        const fields = input.schema.fields;
-        const values: unknown[][] = [];
-        let total = 0;
-        let more = false;
-        for await (const batch of input.batches()) {
-          for (let r = 0; r < batch.numRows && values.length < limit; r++) {
-            values.push(fields.map((_, c) => batch.getChildAt(c)!.get(r)));
-          }
-          total += batch.numRows;
-          if (values.length >= limit && !countAll) {
-            more = true;
-            break;
-          }
-        }
+        const preview = await readPreview(input, limit, isRegularFile(files[0]));
         const maxWidth = args.columns ?? terminalWidth();
-        // Fewer vector items before any cell is cut.
-        let rows: string[][] = [];
-        for (let preview = Math.max(1, args.width); preview >= 1; preview--) {
-          rows = values.map((row) => row.map((v, c) => formatCell(v, fields[c]!.type, preview)));
-          const widths = columnWidths(fields, rows);
-          if (widths.reduce((a, b) => a + b, 0) + 2 * (widths.length - 1) <= maxWidth) break;
-        }
-        if (limit > 0) await sink.write(alignedTable(fields, rows, maxWidth));
-        const count = (n: number) => `${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}`;
-        if (more) await sink.write(`${count(values.length)} shown; more follow\n`);
-        else if (total > values.length) await sink.write(`${count(values.length)} shown of ${count(total)}\n`);
-        else await sink.write(`${count(total)}\n`);
+        if (limit > 0) await sink.write(alignedTable(input.schema.fields, fitCells(input.schema.fields, preview.values, args.width, maxWidth), maxWidth));
+        await sink.write(countLine(preview));
         sink.commit();
       },
     },
