@@ -59,11 +59,7 @@ export async function readFrame(path?: string, guard?: (input: string) => NonFin
   const numeric = input.schema.fields.filter((f) => DataType.isFloat(f.type)).map((f) => f.name);
   const policy = guard ? guard(input.name) : new NonFiniteGuard(input.name, false);
   const batches: RecordBatch[] = [];
-  let row = 0;
-  for (const batch of await readAllBatches(input)) {
-    batches.push(...policy.filterBatch(batch, row, numeric));
-    row += batch.numRows;
-  }
+  for (const batch of await readAllBatches(input)) batches.push(...policy.next(batch, numeric));
   policy.finish();
   return frameFromBatches(input.name, batches, input.schema.metadata, input.schema.fields);
 }

@@ -6,7 +6,7 @@ import { repoRoot, runBin } from '@cnnpipe/core/testing';
 import { tableToIPC, Table, type RecordBatch } from 'apache-arrow';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderSvg } from './cli.js';
+import { renderSvg } from './figure.js';
 import { frameFromBatches, type Frame } from './data.js';
 import { ownAccuracy, percentText } from './accuracy-cells.js';
 import { svgToPng } from './render.js';
