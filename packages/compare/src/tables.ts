@@ -1,4 +1,4 @@
-import { CliError, META, float64Data, int32Data, makeBatch, utf8Data, type ArrowInput, type Metadata } from '@cnnpipe/core';
+import { CliError, META, type ArrowInput, type LayerSimilarityRows, type Metadata } from '@cnnpipe/core';
 import { MAP_META, addGram, gramBatch, readGrams, type Gram } from '@cnnpipe/lstsq';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { CkaLayout } from './cka.js';
@@ -8,8 +8,8 @@ import type { SideLayout } from './layers.js';
 export const LAYOUT_META = 'cnnpipe.compare_layout';
 const METHOD = 'compare';
 
-/** The layer-similarity table: one row per (A layer, B layer), A's layers outer. */
-export function similarityBatch(layout: CkaLayout, values: Float64Array, method: string, n: number, metadata: Metadata): RecordBatch {
+/** The layer-similarity rows: one per (A layer, B layer), A's layers outer. */
+export function similarityRows(layout: CkaLayout, values: Float64Array, method: string, n: number): LayerSimilarityRows {
   const { a, b } = layout;
   const rows = a.layers.length * b.layers.length;
   const aLayer: string[] = [];
@@ -20,18 +20,8 @@ export function similarityBatch(layout: CkaLayout, values: Float64Array, method:
       bLayer.push(lb.name);
     }
   }
-  return makeBatch(
-    {
-      a_model: utf8Data(Array(rows).fill(a.model)),
-      a_layer: utf8Data(aLayer),
-      b_model: utf8Data(Array(rows).fill(b.model)),
-      b_layer: utf8Data(bLayer),
-      value: float64Data(values),
-      method: utf8Data(Array(rows).fill(method)),
-      n: int32Data(new Int32Array(rows).fill(n)),
-    },
-    new Map([...metadata, [META.kind, 'layer-similarity']]),
-  );
+  const fill = (s: string) => new Array<string>(rows).fill(s);
+  return { aModel: fill(a.model), aLayer, bModel: fill(b.model), bLayer, value: values, method: fill(method), n: new Int32Array(rows).fill(n) };
 }
 
 /** The statistics of a `--partial` run: lstsq's gram table of z, with the layers in metadata. */
