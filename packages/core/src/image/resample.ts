@@ -108,18 +108,19 @@ function horizontalPass(data: Uint8Array, width: number, bands: number, rowFirst
         let r = HALF;
         let g = HALF;
         let b = HALF;
+        // Int32 arithmetic throughout (PIL's own: the sum stays below 2^31 as the weights sum to 2^22).
         for (let t = 0; t < n; t++, p += 3) {
           const w = weights[k + t]!;
-          r += data[p]! * w;
-          g += data[p + 1]! * w;
-          b += data[p + 2]! * w;
+          r = (r + Math.imul(data[p]!, w)) | 0;
+          g = (g + Math.imul(data[p + 1]!, w)) | 0;
+          b = (b + Math.imul(data[p + 2]!, w)) | 0;
         }
         out[o++] = clip8(r);
         out[o++] = clip8(g);
         out[o++] = clip8(b);
       } else if (bands === 1) {
         let v = HALF;
-        for (let t = 0; t < n; t++) v += data[p + t]! * weights[k + t]!;
+        for (let t = 0; t < n; t++) v = (v + Math.imul(data[p + t]!, weights[k + t]!)) | 0;
         out[o++] = clip8(v);
       } else {
         for (let c = 0; c < bands; c++) {
@@ -188,7 +189,7 @@ export function resizeCropPil(image: RawImage, resize: number, size: number): Ra
     for (let t = 0; t < n; t++) {
       const w = weights[y * ksize + t]!;
       const row = first + t * stride;
-      for (let i = 0; i < stride; i++) acc[i] += mid[row + i]! * w;
+      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + Math.imul(mid[row + i]!, w)) | 0;
     }
     const outRow = y * stride;
     for (let i = 0; i < stride; i++) out[outRow + i] = clip8(acc[i]!);
