@@ -42,6 +42,11 @@ export interface SessionOptions {
    * without); off, every run allocates afresh.
    */
   memArena?: boolean;
+  /**
+   * Whether onnxruntime's intra-op threads spin while waiting for work (default on). Off, they
+   * sleep: the cores go to whatever else the process runs meanwhile (extract's image decoding).
+   */
+  spinning?: boolean;
   /** Where to look for provider libraries (tests). */
   environment?: ProbeEnvironment;
 }
@@ -67,6 +72,7 @@ export async function createSession(
   const session: Record<string, string> = {};
   if (options.externalDataFolder) session.model_external_initializers_file_folder_path = options.externalDataFolder;
   if (options.noPrepacking) session.disable_prepacking = '1';
+  if (options.spinning === false) session['intra_op.allow_spinning'] = '0';
   if (Object.keys(session).length > 0) extra.session = session;
   if (Object.keys(extra).length > 0) base.extra = extra;
   const open = (providers: ExecutionProvider[]) =>
