@@ -28,6 +28,38 @@ export function receptiveBox(argmax: number | null, info: LayerInfo | undefined)
   return { left, top, size: info.rf.size };
 }
 
+/** A receptive field clipped to the image, in input pixels, with the sides that reach past it. */
+export interface ClippedBox {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  /** The field's centre (the peak cell), which stays where it is. */
+  centre: { x: number; y: number };
+  /** Sides of the field beyond the image: drawn dashed at the image's edge. */
+  past: { left: boolean; top: boolean; right: boolean; bottom: boolean };
+}
+
+/**
+ * What of a receptive field can be drawn on its image: the part inside the image (the whole
+ * image when the field is larger than it, as VGG's block4 on 28 px inputs or ResNet18's
+ * layer4 at 224), the sides that continue past the edge, and the field's centre.
+ */
+export function clipBox(box: { left: number; top: number; size: number }, image: number): ClippedBox {
+  const x0 = Math.max(0, box.left);
+  const y0 = Math.max(0, box.top);
+  const x1 = Math.min(image, box.left + box.size);
+  const y1 = Math.min(image, box.top + box.size);
+  return {
+    left: x0,
+    top: y0,
+    width: Math.max(0, x1 - x0),
+    height: Math.max(0, y1 - y0),
+    centre: { x: box.left + box.size / 2, y: box.top + box.size / 2 },
+    past: { left: box.left < 0, top: box.top < 0, right: box.left + box.size > image, bottom: box.top + box.size > image },
+  };
+}
+
 /**
  * The square region of a thumbnail that shows a neuron's receptive field, clipped to the
  * image (a field larger than the image shows the whole image): the card's "top patch".

@@ -1,5 +1,5 @@
 import type { Layer, Neuron, TopImage } from './data.js';
-import { patchRegion, receptiveBox, spriteView, type Region } from './geometry.js';
+import { clipBox, patchRegion, receptiveBox, spriteView, type Region } from './geometry.js';
 import type { TileRef } from './image-sheets.js';
 import { fmt, html, page, percent, type Raw } from './html.js';
 import { topImages, type SiteModel } from './site-model.js';
@@ -29,8 +29,10 @@ function thumbnail(site: SiteModel, root: string, tile: TileRef, display: number
   let box: Raw | string = '';
   if (options.box) {
     const s = display / site.data.preprocess.size;
-    const size = options.styled ? '' : `;width:${fmt(options.box.size * s, 1)}px;height:${fmt(options.box.size * s, 1)}px`;
-    box = html`<i class="rf" style="left:${fmt(options.box.left * s, 1)}px;top:${fmt(options.box.top * s, 1)}px${size}"></i>`;
+    const c = clipBox(options.box, site.data.preprocess.size);
+    // Sides past the image are dashed at its edge; the centre dot marks the peak cell.
+    const past = (['left', 'top', 'right', 'bottom'] as const).filter((side) => c.past[side]).map((side) => ` past-${side}`).join('');
+    box = html`<i class="rf${past}" style="left:${fmt(c.left * s, 1)}px;top:${fmt(c.top * s, 1)}px;width:${fmt(c.width * s, 1)}px;height:${fmt(c.height * s, 1)}px"></i><i class="rfc" style="left:${fmt(c.centre.x * s, 1)}px;top:${fmt(c.centre.y * s, 1)}px"></i>`;
   }
   const img = html`<img src="${root}${tile.file}" style="${options.styled ? '' : `width:${fmt(v.width, 1)}px;`}left:${fmt(v.left, 1)}px;top:${fmt(v.top, 1)}px" alt="${options.alt}">`;
   if (options.styled) return html`<span class="sp">${img}${box}</span>`;
@@ -42,9 +44,8 @@ function thumbnail(site: SiteModel, root: string, tile: TileRef, display: number
 function topsStyle(site: SiteModel, layer: Layer, n: Neuron): string {
   if (n.top.length === 0) return '';
   const { layout } = site.images.top(layer.name, n.neuron, 0);
-  const rf = layer.info?.rf ? (layer.info.rf.size * TOP) / site.data.preprocess.size : 0;
   const pixelated = TOP / layout.tile > 1.5 ? 'image-rendering:pixelated;' : '';
-  return `.tops .sp{width:${TOP}px;height:${TOP}px}.tops img{width:${fmt(spriteView(layout, { sheet: 0, x: 0, y: 0 }, TOP).width, 1)}px;${pixelated}}.tops .rf{width:${fmt(rf, 1)}px;height:${fmt(rf, 1)}px}`;
+  return `.tops .sp{width:${TOP}px;height:${TOP}px}.tops img{width:${fmt(spriteView(layout, { sheet: 0, x: 0, y: 0 }, TOP).width, 1)}px;${pixelated}}`;
 }
 
 /** The card thumbnail: the neuron's strongest image, zoomed to the receptive field of its peak. */
@@ -130,7 +131,11 @@ ${layer.neurons.some((n) => n.visualization) ? html`<label>card image <select id
   return page(`${layer.name}: ${site.title}`, '../', body, html` › <a href="index.html">${layer.name}</a>`);
 }
 
-/** Horizontal bars of a CoF row: the classes that occur, most first (at most 20). */
+/**
+ * Horizontal bars of a CoF row: the classes that occur, most first (at most 20). The class
+ * names and counts get the room their text needs (the widest count stood past the edge and was
+ * cut: "46" read "4"), and the drawing scales down to a narrow panel instead of being clipped.
+ */
 function classHistogram(site: SiteModel, counts: Int32Array | undefined): Raw {
   if (!counts) return html`<p>—</p>`;
   const total = counts.reduce((a, b) => a + b, 0);
@@ -139,13 +144,21 @@ function classHistogram(site: SiteModel, counts: Int32Array | undefined): Raw {
   const max = Math.max(1, ...shown.map((r) => r.count));
   const rowHeight = 18;
   const width = 360;
-  const label = 110;
+  // 12 px text: ~7 px a character (DejaVu/system sans), digits ~7.5.
+  const names = shown.map((r) => shortName(r.name, 24));
+  const label = Math.min(180, Math.max(40, ...names.map((n) => n.length * 7))) + 8;
+  const countRoom = String(max).length * 7.5 + 8;
   const bars = shown.map((r, i) => {
-    const w = ((width - label - 50) * r.count) / max;
+    const w = ((width - label - countRoom) * r.count) / max;
     const y = i * rowHeight;
-    return html`<text x="${label - 6}" y="${y + 13}" text-anchor="end">${r.name}</text><rect x="${label}" y="${y + 3}" width="${fmt(w, 1)}" height="${rowHeight - 6}"></rect><text x="${fmt(label + w + 4, 1)}" y="${y + 13}">${r.count}</text>`;
+    return html`<text x="${label - 6}" y="${y + 13}" text-anchor="end">${names[i]}</text><rect x="${label}" y="${y + 3}" width="${fmt(w, 1)}" height="${rowHeight - 6}"></rect><text x="${fmt(label + w + 4, 1)}" y="${y + 13}">${r.count}</text>`;
   });
-  return html`<svg class="hist" width="${width}" height="${shown.length * rowHeight}" role="img" aria-label="class histogram of the top ${total} images">${bars}</svg>${rows.length > shown.length ? html`<p class="help">and ${rows.length - shown.length} more classes</p>` : ''}`;
+  const height = shown.length * rowHeight;
+  return html`<svg class="hist" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="class histogram of the top ${total} images">${bars}</svg>${rows.length > shown.length ? html`<p class="help">and ${rows.length - shown.length} more classes</p>` : ''}`;
+}
+
+function shortName(name: string, max: number): string {
+  return name.length <= max ? name : `${name.slice(0, max - 1)}…`;
 }
 
 function componentStrip(site: SiteModel, layer: Layer, n: Neuron): Raw {
@@ -170,6 +183,21 @@ function topFigure(site: SiteModel, layer: Layer, n: Neuron, t: TopImage, index:
       ? thumbnail(site, '../', { file: saliencySheet(site.slugs.get(layer.name)!, sprites.layout.slot(slot).sheet, site.images.format), layout: sprites.layout, slot: sprites.layout.slot(slot) }, TOP, { alt: `saliency of ${name}` })
       : thumbnail(site, '../', site.images.top(layer.name, n.neuron, index), TOP, { box: receptiveBox(t.argmax, layer.info), alt: name, styled: true });
   return html`<figure>${tile}<figcaption>#${t.rank} ${fmt(t.value)}<br>${t.cls ?? '?'}</figcaption></figure>`;
+}
+
+/** Says how a receptive field larger than the image, or reaching past its edge, is drawn. */
+function fieldNote(site: SiteModel, layer: Layer, tops: TopImage[]): Raw | string {
+  const rf = layer.info?.rf;
+  if (!rf || tops.some((t) => t.saliency)) return '';
+  const image = site.data.preprocess.size;
+  if (rf.size >= image) {
+    return html`<p class="help field-note">The receptive field (${rf.size} px) is larger than the ${image} px image: each box is the part of it inside the image, often the whole image; dashed sides are where the field continues past the edge.</p>`;
+  }
+  const past = tops.some((t) => {
+    const box = receptiveBox(t.argmax, layer.info);
+    return box !== undefined && Object.values(clipBox(box, image).past).some(Boolean);
+  });
+  return past ? html`<p class="help field-note">Dashed sides: the field (${rf.size} px) continues past the image's edge there.</p>` : '';
 }
 
 export function neuronPage(site: SiteModel, layer: Layer, n: Neuron, position: number): string {
@@ -205,7 +233,7 @@ ${
       : html`<div class="similar">${similar.map((m) => html`<a href="${m.neuron}.html" title="Pearson ${fmt(m.pearson)}">${topPatch(site, '../', layer, byNumber.get(m.neuron) ?? { ...n, neuron: m.neuron, top: [] }, SIMILAR)}<span>#${m.neuron} · ${fmt(m.pearson, 2)}</span></a>`)}</div>`
   }</section>
 </div>
-<h2>Top ${tops.length} images${tops.some((t) => t.saliency) ? ', as saliency maps (where the pixels drive the neuron)' : layer.info?.rf ? ', receptive field of the peak boxed, its centre dotted' : ''}</h2>
+<h2>Top ${tops.length} images${tops.some((t) => t.saliency) ? ', as saliency maps (where the pixels drive the neuron)' : layer.info?.rf ? ', receptive field of the peak boxed, its centre dotted' : ''}</h2>${fieldNote(site, layer, tops)}
 <div class="tops">${tops.map((t, i) => topFigure(site, layer, n, t, i))}</div>${
     n.montage ? html`\n<h2>Network Dissection: top probe images, activation above the unit's threshold lit</h2>\n<p><img class="montage" src="../${montageFile(site.slugs.get(layer.name)!, n.neuron)}" alt="dissection montage of ${layer.name} unit ${n.neuron}"></p>` : ''
   }`;

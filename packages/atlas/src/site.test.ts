@@ -202,6 +202,50 @@ describe('the site in a real browser (Debian chromium, playwright-core)', () => 
     await page.close();
   });
 
+  it('uses a wide screen, keeps every histogram count inside its panel, and boxes a field larger than the image as the image it covers', async () => {
+    // block3's field (30 px) is larger than the 28 px image: the box is the field clipped to
+    // the image, never just its centre dot; dashed sides mark where it goes on past the edge.
+    const rf = (JSON.parse(fromIPC(readFileSync(tables.topk)).schema.metadata.get('cnnpipe.layers')!) as { name: string; rf: { size: number } }[]).find((l) => l.name === 'block3')!.rf.size;
+    expect(rf).toBeGreaterThan(28);
+    const cof = rowsOf(tables.cof).filter((r) => r.layer === 'block3');
+    // The neuron whose largest count has the most digits, then the largest count.
+    const widest = cof.map((r) => ({ neuron: r.neuron as number, max: Math.max(...Array.from(r.counts as ArrayLike<number>)) })).sort((a, b) => b.max - a.max)[0]!;
+    for (const width of [1000, 1920]) {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      const problems = watchProblems(page);
+      await page.goto(`${server.url}block3/${widest.neuron}.html`);
+      const main = await page.locator('main').evaluate((e) => e.getBoundingClientRect().width);
+      expect(main, `main at ${width}px`).toBeGreaterThan(width - 60);
+      const hist = await page.locator('svg.hist').evaluate((svg) => {
+        const panel = svg.closest('section')!.getBoundingClientRect();
+        return { panelRight: panel.right, texts: Array.from(svg.querySelectorAll('text')).map((t) => ({ text: t.textContent, right: t.getBoundingClientRect().right })) };
+      });
+      expect(hist.texts.map((t) => t.text)).toContain(String(widest.max));
+      for (const t of hist.texts) expect(t.right, `'${t.text}' at ${width}px`).toBeLessThanOrEqual(hist.panelRight);
+      const boxes = await page.locator('.tops .sp').evaluateAll((sps) =>
+        sps.map((sp) => {
+          const outer = sp.getBoundingClientRect();
+          const box = sp.querySelector('.rf')!.getBoundingClientRect();
+          const dot = sp.querySelector('.rfc')!.getBoundingClientRect();
+          return { inside: box.left >= outer.left - 0.5 && box.right <= outer.right + 0.5 && box.top >= outer.top - 0.5 && box.bottom <= outer.bottom + 0.5, w: box.width, h: box.height, dot: dot.width, dashed: getComputedStyle(sp.querySelector('.rf')!).borderStyle.includes('dashed') };
+        }),
+      );
+      expect(boxes).toHaveLength(K);
+      for (const b of boxes) {
+        expect(b.inside).toBe(true);
+        // A 30 px field around a peak inside the image keeps at least its half (15 of 28 px)
+        // inside it: more than half the thumbnail each way, never a bare dot.
+        expect(Math.min(b.w, b.h)).toBeGreaterThan(112 / 2);
+        expect(b.dot).toBe(6);
+      }
+      expect(boxes.some((b) => b.dashed)).toBe(true);
+      expect(await page.locator('.field-note').textContent()).toMatch(/receptive field \(30 px\) is larger than the 28 px image/);
+      if (width === 1920) await page.screenshot({ path: join(shots, 'atlas-neuron-wide.png'), fullPage: false });
+      expect(problems).toEqual([]);
+      await page.close();
+    }
+  });
+
   it('with a sheet per neuron (large studies), draws exact pixels and each page loads only its sheets', async () => {
     const data = await readAtlasData(tables);
     const model = buildSiteModel(data, { top: K, maxSharedSheets: 0 });
