@@ -1,34 +1,9 @@
-import { CliError, dependenceTolerance, minNormSolve } from '@cnnpipe/core';
+import { CliError, dependenceTolerance, emptyGram, minNormSolve, type Gram } from '@cnnpipe/core';
 import { gramBlock, panelStarts } from './gram-graph.js';
 
-/**
- * Streaming normal equations of the affine least-squares problem Y ≈ X·W + 1·b', in float64.
- * The sufficient statistics add exactly across shards: the augmented Gram [X 1]'[X 1]
- * ((DA+1)^2, holding X'X, the sums of x and n), [X 1]'Y ((DA+1) x DB, holding X'Y and the
- * sums of y) and the per-dimension sums of squares of Y (for R²).
- */
-export interface Gram {
-  da: number;
-  db: number;
-  n: number;
-  /** Augmented [X 1]'[X 1], row-major (DA+1)x(DA+1). */
-  xtx: Float64Array;
-  /** Augmented [X 1]'Y, row-major (DA+1)xDB. */
-  xty: Float64Array;
-  /** Σ y_j² per target dimension. */
-  yy: Float64Array;
-}
-
-export function emptyGram(da: number, db: number): Gram {
-  return {
-    da,
-    db,
-    n: 0,
-    xtx: new Float64Array((da + 1) * (da + 1)),
-    xty: new Float64Array((da + 1) * db),
-    yy: new Float64Array(db),
-  };
-}
+// The Gram (streamed float64 sufficient statistics) is core's gram kind; re-exported for the
+// tools that reuse lstsq's accumulator (compare).
+export { emptyGram, type Gram } from '@cnnpipe/core';
 
 /** Adds `b` into `a` (shapes must agree). */
 export function addGram(a: Gram, b: Gram): void {

@@ -1,35 +1,25 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
+  AFFINE_MAP_META,
   CliError,
   META,
-  NonFiniteGuard,
-  checkColumns,
-  expectKind,
-  fixedSizeListData,
-  fixedSizeListValues,
-  float64Data,
-  int32Data,
-  makeBatch,
-  primitiveValues,
-  readAllBatches,
+  affineMapCodec,
+  gramCodec,
+  readAffineMap,
+  readGramTable,
+  writeKind,
+  type AffineMapRows,
   type ArrowInput,
+  type Gram,
   type Metadata,
+  type Source,
 } from '@cnnpipe/core';
 import { DataType, type FixedSizeList, type RecordBatch, type Schema } from 'apache-arrow';
-import type { AffineMap, Gram } from './normal.js';
+import type { AffineMap } from './normal.js';
 
-/** Metadata keys of affine-map and gram tables (beyond the core's). */
-export const MAP_META = {
-  source: 'cnnpipe.source',
-  target: 'cnnpipe.target',
-  sourceColumn: 'cnnpipe.source_column',
-  targetColumn: 'cnnpipe.target_column',
-  rows: 'cnnpipe.rows',
-  r2: 'cnnpipe.r2',
-  ridge: 'cnnpipe.ridge',
-  method: 'cnnpipe.method',
-} as const;
+/** Metadata keys of affine-map and gram tables (beyond the core's): core's AFFINE_MAP_META. */
+export const MAP_META = AFFINE_MAP_META;
 
 /** `FILE[:COLUMN]`: the column after the last colon, unless the whole thing is a file. */
 export function splitSpec(spec: string): { file: string; column?: string } {
@@ -75,106 +65,33 @@ export function modelName(schema: Schema, file: string): string {
   return basename(file).replace(/\.(arrows|arrow|feather)$/, '');
 }
 
+/** An affine map as the codec writes it: the r2 column only for fitted maps. */
+function mapRows(map: AffineMap): AffineMapRows {
+  return { da: map.da, db: map.db, weights: map.weights, bias: map.bias, ...(Number.isNaN(map.r2Total) ? {} : { r2: map.r2 }) };
+}
+
+/** Writes `map` as the whole output, `options.from`'s metadata passed on. */
+export async function writeMap(map: AffineMap, output: string | undefined, options: { from?: Schema; metadata: Record<string, string | null> }): Promise<void> {
+  await writeKind(affineMapCodec, output, mapRows(map), { ...options, shape: { da: map.da, r2: !Number.isNaN(map.r2Total) } });
+}
+
+/** An affine-map batch (for other tools' tests and tables). */
 export function mapBatch(map: AffineMap, metadata: Metadata): RecordBatch {
-  const dims = new Int32Array(map.db);
-  for (let j = 0; j < map.db; j++) dims[j] = j;
-  const columns: Record<string, ReturnType<typeof float64Data> | ReturnType<typeof int32Data> | ReturnType<typeof fixedSizeListData>> = {
-    dim: int32Data(dims),
-    weights: fixedSizeListData(map.weights, map.da),
-    bias: float64Data(map.bias),
-  };
-  if (!Number.isNaN(map.r2Total)) columns.r2 = float64Data(map.r2);
-  return makeBatch(columns, metadata);
+  return affineMapCodec.encode(mapRows(map), metadata);
 }
 
-/** A map's or a gram's rows are not data to drop: NaN/Inf in them always stops (core's policy). */
-function stopOnNonFinite(name: string, batches: RecordBatch[], columns: string[]): void {
-  const guard = NonFiniteGuard.strict(name);
-  let row = 0;
-  for (const batch of batches) {
-    guard.scanBatch(batch, row, columns);
-    row += batch.numRows;
-  }
-  guard.finish();
-}
-
-/** Reads an affine-map table whole: DB rows of DA weights. */
-export async function readMap(input: ArrowInput): Promise<AffineMap & { schema: Schema }> {
-  expectKind(input.schema, 'affine-map', input.name);
-  const batches = await readAllBatches(input);
-  stopOnNonFinite(input.name, batches, ['weights', 'bias']);
-  const da = (input.schema.fields.find((f) => f.name === 'weights')!.type as FixedSizeList).listSize;
-  const db = batches.reduce((s, b) => s + b.numRows, 0);
-  const weights = new Float64Array(db * da);
-  const bias = new Float64Array(db);
-  let row = 0;
-  for (const batch of batches) {
-    const w = fixedSizeListValues(batch.getChild('weights')!).values;
-    const b = primitiveValues(batch.getChild('bias')!);
-    const d = primitiveValues(batch.getChild('dim')!);
-    for (let i = 0; i < batch.numRows; i++) {
-      const dim = d[i]!;
-      if (dim < 0 || dim >= db) throw new CliError(`${input.name}: dim ${dim} out of range (expected 0..${db - 1})`);
-      weights.set(w.subarray(i * da, (i + 1) * da), dim * da);
-      bias[dim] = b[i]!;
-    }
-    row += batch.numRows;
-  }
-  const r2 = Number(input.schema.metadata.get(MAP_META.r2));
-  return { da, db, weights, bias, r2: new Float64Array(db), r2Total: r2, rows: row, schema: input.schema };
+/** Reads an affine-map table whole: DB rows of DA weights; its R² from the metadata. */
+export async function readMap(source: Source): Promise<AffineMap & { schema: Schema }> {
+  const map = await readAffineMap(source);
+  const r2 = Number(map.schema.metadata.get(MAP_META.r2));
+  return { da: map.da, db: map.db, weights: map.weights, bias: map.bias, r2: new Float64Array(map.db), r2Total: r2, rows: map.db, schema: map.schema };
 }
 
 export function gramBatch(gram: Gram, metadata: Metadata): RecordBatch {
-  return makeBatch(
-    {
-      n: float64Data(Float64Array.of(gram.n)),
-      da: int32Data(Int32Array.of(gram.da)),
-      db: int32Data(Int32Array.of(gram.db)),
-      xtx: fixedSizeListData(gram.xtx, gram.xtx.length),
-      xty: fixedSizeListData(gram.xty, gram.xty.length),
-      yy: fixedSizeListData(gram.yy, gram.yy.length),
-    },
-    metadata,
-  );
+  return gramCodec.encode(gram, metadata);
 }
-
-const GRAM_COLUMNS = [
-  { name: 'da', type: 'int32' as const },
-  { name: 'db', type: 'int32' as const },
-  { name: 'xtx', type: 'FixedSizeList<float64>' as const },
-  { name: 'xty', type: 'FixedSizeList<float64>' as const },
-  { name: 'yy', type: 'FixedSizeList<float64>' as const },
-];
 
 /** Reads a gram table (one or more rows, summed). */
 export async function readGrams(input: ArrowInput): Promise<Gram[]> {
-  expectKind(input.schema, 'gram', input.name);
-  checkColumns(input.schema, GRAM_COLUMNS, `${input.name} (kind 'gram')`);
-  const out: Gram[] = [];
-  const batches = await readAllBatches(input);
-  stopOnNonFinite(input.name, batches, ['n', 'xtx', 'xty', 'yy']);
-  for (const batch of batches) {
-    const n = primitiveValues(batch.getChild('n')!);
-    const da = primitiveValues(batch.getChild('da')!);
-    const db = primitiveValues(batch.getChild('db')!);
-    const xtx = fixedSizeListValues(batch.getChild('xtx')!);
-    const xty = fixedSizeListValues(batch.getChild('xty')!);
-    const yy = fixedSizeListValues(batch.getChild('yy')!);
-    for (let i = 0; i < batch.numRows; i++) {
-      const a = da[i]!;
-      const b = db[i]!;
-      if (xtx.size !== (a + 1) * (a + 1) || xty.size !== (a + 1) * b || yy.size !== b) {
-        throw new CliError(`${input.name}: gram sizes do not match da=${a}, db=${b} (expected a table written by 'lstsq fit --partial')`);
-      }
-      out.push({
-        da: a,
-        db: b,
-        n: n[i]!,
-        xtx: Float64Array.from(xtx.values.subarray(i * xtx.size, (i + 1) * xtx.size)),
-        xty: Float64Array.from(xty.values.subarray(i * xty.size, (i + 1) * xty.size)),
-        yy: Float64Array.from(yy.values.subarray(i * yy.size, (i + 1) * yy.size)),
-      });
-    }
-  }
-  return out;
+  return (await readGramTable(input)).grams;
 }

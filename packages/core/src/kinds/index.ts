@@ -21,3 +21,5 @@ export * from './similarity-summary.js';
 export * from './components.js';
 export * from './layer-similarity.js';
 export * from './venn.js';
+export * from './gram.js';
+export * from './affine-map.js';
