@@ -8,27 +8,31 @@ import type { Vector } from 'apache-arrow';
 
 const utf8Decoder = new TextDecoder();
 
+/** Row `r` of a column through `fast` (over its one chunk's buffers) or, for several chunks, Arrow's `get`. */
+function reader<T>(vector: Vector | null | undefined, fast: (data: Vector['data'][number]) => ((row: number) => T) | undefined): (row: number) => T | null {
+  if (!vector) return () => null;
+  const data = vector.data.length === 1 ? vector.data[0] : undefined;
+  const direct = data ? fast(data) : undefined;
+  if (!data || !direct) return (r) => (vector.get(r) as T | null) ?? null;
+  return (r) => (data.getValid(r) ? direct(r) : null);
+}
+
 /** Row `r` of a utf8 column (null for a null slot, or for every row of a missing column). */
 export function utf8Reader(vector: Vector | null | undefined): (row: number) => string | null {
-  if (!vector) return () => null;
-  const data = vector.data[0];
-  if (vector.data.length !== 1 || !data || !(data.valueOffsets instanceof Int32Array)) {
-    return (r) => (vector.get(r) as string | null) ?? null;
-  }
-  const offsets = data.valueOffsets;
-  const bytes = data.values as Uint8Array;
-  return (r) => (data.getValid(r) ? utf8Decoder.decode(bytes.subarray(offsets[r], offsets[r + 1])) : null);
+  return reader<string>(vector, (data) => {
+    const offsets = data.valueOffsets;
+    if (!(offsets instanceof Int32Array)) return undefined;
+    const bytes = data.values as Uint8Array;
+    return (r) => utf8Decoder.decode(bytes.subarray(offsets[r], offsets[r + 1]));
+  });
 }
 
 /** Row `r` of an int32 column (null for a null slot, or for every row of a missing column). */
 export function int32Reader(vector: Vector | null | undefined): (row: number) => number | null {
-  if (!vector) return () => null;
-  const data = vector.data[0];
-  if (vector.data.length !== 1 || !data || !(data.values instanceof Int32Array)) {
-    return (r) => (vector.get(r) as number | null) ?? null;
-  }
-  const values = data.values;
-  return (r) => (data.getValid(r) ? values[r]! : null);
+  return reader<number>(vector, (data) => {
+    const values = data.values;
+    return values instanceof Int32Array ? (r) => values[r]! : undefined;
+  });
 }
 
 /** Every row of a column read by `read`, as an array. */
