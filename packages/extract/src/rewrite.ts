@@ -45,6 +45,26 @@ function withGraph(model: LoadedModel, nodes: onnx.INodeProto[], outputs: onnx.I
   });
 }
 
+/**
+ * The model with `tensors` as its outputs (no declared types) and the image input fixed at
+ * [batch, C, size, size]: onnxruntime's shape inference, read from a session's output
+ * metadata, then gives every shape without running the model.
+ */
+export function inferredShapeGraph(model: LoadedModel, tensors: string[], batch: number, size: number): Uint8Array {
+  const graph = model.proto.graph as onnx.GraphProto;
+  const image = model.inputs[0]!;
+  const channels = image.type?.tensorType?.shape?.dim?.[1];
+  const fixed = valueInfo(image.name ?? '', Number(image.type?.tensorType?.elemType ?? ElemType.float32), [batch, Number(channels?.dimValue ?? 3), size, size]);
+  return encodeLike(model, {
+    name: graph.name,
+    node: graph.node,
+    input: graph.input.map((i) => (i === image ? fixed : i)),
+    output: [...new Set(tensors)].map((name) => ({ name })),
+    initializer: graph.initializer,
+    valueInfo: graph.valueInfo,
+  });
+}
+
 /** The model with one Shape output per tensor: run once on a dummy image to learn shapes. */
 export function shapeProbeGraph(model: LoadedModel, tensors: string[]): Uint8Array {
   const nodes = tensors.map((t, i) => ({ opType: 'Shape', input: [t], output: [outputNames.shape(i)], name: `cnnpipe/shape_${i}` }));

@@ -20,9 +20,10 @@ export interface SessionOptions {
   intraOpThreads?: number;
   /**
    * Graph optimisation before the first run (default 'all'). 'basic' builds a session in
-   * a fraction of the time for a model that runs once (a shape probe), at a slower run.
+   * a fraction of the time for a model that runs once (a shape probe), at a slower run;
+   * 'disabled' for a session that never runs (its inferred output shapes are all it is for).
    */
-  optimization?: 'all' | 'basic';
+  optimization?: 'all' | 'basic' | 'disabled';
   /** onnxruntime graph optimisers to leave out, by name (e.g. 'NchwcTransformer'), for comparisons and workarounds. */
   disabledOptimizers?: string[];
   /**
