@@ -1,107 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import {
-  ArrowWriter,
-  CliError,
-  META,
-  UsageError,
-  expectKind,
-  int32Data,
-  layersOf,
-  loadPreprocessed,
-  LruCache,
-  listData,
-  makeBatch,
-  openArrow,
-  parsePreprocess,
-  passMetadata,
-  primitiveValues,
-  runTool,
-  stringValues,
-  utf8Data,
-  type CommonArgs,
-  type LayerInfo,
-  type Preprocess,
-} from '@cnnpipe/core';
-import { Schema, type RecordBatch } from 'apache-arrow';
-import { neuronComponents, type ChannelMode } from './components.js';
-import { facetKey, readFacets } from './facets.js';
-import { montagePng } from './montage.js';
-import { cropPatch } from './patches.js';
+import { CliError, KindWriter, META, UsageError, componentsCodec, layersOf, parsePreprocess, readKind, runTool, topkCodec, type CommonArgs, type TopkBatch } from '@cnnpipe/core';
+import type { ChannelMode } from './components.js';
+import { icaByLayer, type IcaSettings } from './neurons.js';
+import { groupRows, layerInfo } from './rows.js';
 
-interface IcaArgs extends CommonArgs {
-  components: number;
-  channels: ChannelMode;
-  images?: string;
-  montage?: string;
-  stats?: string;
-  maxIter: number;
-  tol: number;
-  seed: number;
-}
-
-/** One topk entry that matters here. */
-interface Entry {
-  rank: number;
-  image: string;
-  argmax: number;
-}
-
-/** The topk rows grouped by layer then neuron, each group in rank order; layers in order of appearance. */
-export function groupRows(batches: RecordBatch[], source: string): Map<string, Map<number, Entry[]>> {
-  const groups = new Map<string, Map<number, Entry[]>>();
-  for (const batch of batches) {
-    const layer = stringValues(batch.getChild('layer')!);
-    const neuron = primitiveValues(batch.getChild('neuron')!);
-    const rank = primitiveValues(batch.getChild('rank')!);
-    const image = stringValues(batch.getChild('image')!);
-    const argmax = batch.getChild('argmax')!;
-    for (let r = 0; r < batch.numRows; r++) {
-      const a = argmax.get(r) as number | null;
-      const l = layer[r];
-      const path = image[r];
-      if (l === null || l === undefined) throw new CliError(`${source}: row ${r} has no layer (expected a layer name)`);
-      if (path === null || path === undefined) throw new CliError(`${source}: row ${r} has no image path (expected a path)`);
-      if (a === null || a === undefined || a < 0) {
-        throw new CliError(`${source}: layer '${l}' neuron ${neuron[r]} has no argmax (expected the argmax of a convolutional layer: extract --argmax)`);
-      }
-      let byNeuron = groups.get(l);
-      if (!byNeuron) groups.set(l, (byNeuron = new Map()));
-      let list = byNeuron.get(neuron[r]!);
-      if (!list) byNeuron.set(neuron[r]!, (list = []));
-      list.push({ rank: rank[r]!, image: path, argmax: a });
-    }
-  }
-  for (const byNeuron of groups.values()) for (const list of byNeuron.values()) list.sort((a, b) => a.rank - b.rank);
-  return groups;
-}
-
-function layerInfo(layers: LayerInfo[] | undefined, name: string, source: string): { width: number; height: number; rf: NonNullable<LayerInfo['rf']> } {
-  const info = layers?.find((l) => l.name === name);
-  if (!info) {
-    throw new CliError(`${source}: layer '${name}' is not in cnnpipe.layers (expected its shape and receptive field, as extract writes them)`);
-  }
-  const [, height, width] = info.shape;
-  if (info.shape.length !== 3 || !height || !width || !info.rf) {
-    throw new CliError(`${source}: layer '${name}' has shape [${info.shape.join(',')}]${info.rf ? '' : ' and no receptive field'} (expected a convolutional layer [C,H,W] with rf)`);
-  }
-  return { width, height, rf: info.rf };
-}
-
-function emptyColumns() {
-  const none = new Int32Array(0);
-  return {
-    layer: utf8Data([]),
-    neuron: int32Data(none),
-    component: int32Data(none),
-    height: int32Data(none),
-    width: int32Data(none),
-    channels: int32Data(none),
-    pixels: listData([], new Float32Array(0)),
-  };
-}
-
-const MAX_WARNINGS = 10;
+type IcaArgs = CommonArgs & IcaSettings;
 
 export function main(argv?: string[]): Promise<void> {
   return runTool<IcaArgs>(
@@ -145,113 +47,19 @@ export function main(argv?: string[]): Promise<void> {
         if (!(args.tol > 0)) throw new UsageError(`--tol must be positive, got ${args.tol}`);
         if (!Number.isInteger(args.seed)) throw new UsageError(`--seed must be an integer, got ${args.seed}`);
         if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
-        const input = await openArrow(args._[0] === undefined ? undefined : String(args._[0]));
-        expectKind(input.schema, 'topk', input.name);
+        // A NaN/Inf value means the top-k itself was chosen from NaN/Inf: core's policy.
+        const input = await readKind(topkCodec, args._[0] === undefined ? undefined : String(args._[0]), { guard: ctx.nonFinite });
         if (!input.schema.fields.some((f) => f.name === 'argmax')) {
           throw new CliError(`${input.name}: no 'argmax' column (expected a topk table made from 'extract --argmax')`);
         }
-        const pp: Preprocess = parsePreprocess(input.schema.metadata.get(META.preprocess), input.name);
+        const pp = parsePreprocess(input.schema.metadata.get(META.preprocess), input.name);
         const layers = layersOf(input.schema);
-        // A NaN/Inf value means the top-k itself was chosen from NaN/Inf: core's policy.
-        const guard = ctx.nonFinite(input.name);
-        const batches: RecordBatch[] = [];
-        let row = 0;
-        for await (const batch of input.batches()) {
-          batches.push(...guard.filterBatch(batch, row, ['value']));
-          row += batch.numRows;
-        }
-        guard.finish();
+        const batches: TopkBatch[] = [];
+        for await (const batch of input.batches()) batches.push(batch);
         const groups = groupRows(batches, input.name);
         const infos = new Map([...groups.keys()].map((name) => [name, layerInfo(layers, name, input.name)]));
-
-        const metadata = passMetadata(input.schema, { [META.kind]: 'components', 'cnnpipe.topk': null });
-        const schema = new Schema(makeBatch(emptyColumns()).schema.fields, metadata);
-        const writer = ArrowWriter.open(args.output, schema);
-        if (args.montage) mkdirSync(args.montage, { recursive: true });
-        const facets = await readFacets(args.stats);
-        // Decoded images are shared by many neurons' top lists; keep the recent ones.
-        const cache = new LruCache<string, Promise<Float32Array>>(512);
-        const pathOf = (image: string) => (isAbsolute(image) || !args.images ? image : resolve(args.images, image));
-        let total = 0;
-        for (const byNeuron of groups.values()) total += byNeuron.size;
-        const progress = ctx.progress('neurons', total, 'neurons');
-        let fewer = 0;
-        let unconverged = 0;
-
-        for (const [layer, byNeuron] of groups) {
-          const { width, rf } = infos.get(layer)!;
-          const names: string[] = [];
-          const neurons: number[] = [];
-          const index: number[] = [];
-          const dims: number[] = [];
-          const pixels: Float32Array[] = [];
-          for (const [neuron, entries] of byNeuron) {
-            const patches: Float32Array[] = [];
-            for (const e of entries) {
-              const image = await cache.get(pathOf(e.image), (path) => loadPreprocessed(path, pp));
-              patches.push(cropPatch(image, pp.channels, pp.size, e.argmax, width, rf));
-            }
-            const result = await neuronComponents(patches, pp.channels, rf.size, args.channels, {
-              components: args.components,
-              maxIter: args.maxIter,
-              tol: args.tol,
-              seed: args.seed,
-            });
-            const k = result.components.length;
-            if (k < args.components) {
-              if (fewer < MAX_WARNINGS) {
-                ctx.warn(`${layer} neuron ${neuron}: ${k} components (asked ${args.components}; ${patches.length} patches span ${result.rank} dimensions)`);
-              }
-              fewer++;
-            }
-            if (!result.converged) unconverged++;
-            result.components.forEach((comp, c) => {
-              names.push(layer);
-              neurons.push(neuron);
-              index.push(c);
-              dims.push(result.channels);
-              pixels.push(comp);
-            });
-            if (args.montage) {
-              const png = await montagePng({
-                layer, neuron, facet: facets?.get(facetKey(layer, neuron)),
-                patches,
-                patchChannels: pp.channels,
-                components: result.components,
-                componentChannels: result.channels,
-                size: rf.size,
-                preprocess: pp,
-              });
-              writeFileSync(join(args.montage, `${layer.replace(/[/\\]/g, '_')}-${neuron}.png`), png);
-            }
-            progress.tick(1);
-          }
-          const rows = names.length;
-          await writer.write(
-            makeBatch(
-              {
-                layer: utf8Data(names),
-                neuron: int32Data(Int32Array.from(neurons)),
-                component: int32Data(Int32Array.from(index)),
-                height: int32Data(new Int32Array(rows).fill(rf.size)),
-                width: int32Data(new Int32Array(rows).fill(rf.size)),
-                channels: int32Data(Int32Array.from(dims)),
-                pixels: listData(pixels, new Float32Array(0)),
-              },
-              metadata,
-            ),
-          );
-        }
-        progress.finish();
-        if (fewer > MAX_WARNINGS) ctx.warn(`${fewer} neurons in all got fewer than ${args.components} components`);
-        // More iterations barely help (2000 still left 61 of 86 on the demo VGG, k=100, 8
-        // components); fewer components or a larger tolerance do (4 components: 40; --tol 1e-2: 30).
-        if (unconverged > 0) {
-          ctx.warn(
-            `FastICA did not converge within ${args.maxIter} iterations for ${unconverged} neurons: their components are the last iterate ` +
-              '(more iterations rarely help; fewer --components or a larger --tol do)',
-          );
-        }
+        const writer = KindWriter.open(componentsCodec, args.output, { from: input.schema, metadata: { 'cnnpipe.topk': null }, shape: undefined });
+        await icaByLayer(groups, infos, pp, args, ctx, (rows) => writer.write(rows));
         await writer.close();
       },
     },
