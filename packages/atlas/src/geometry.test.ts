@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layerSlugs, patchRegion, receptiveBox, spriteView } from './geometry.js';
+import { clipBox, layerSlugs, patchRegion, receptiveBox, spriteView } from './geometry.js';
 import { commonFolder } from './site-model.js';
 import { spriteLayout } from './sprites.js';
 
@@ -72,5 +72,24 @@ describe('names', () => {
     expect(commonFolder(['/d/test/shirt/1.png', '/d/test/bag/2.png'])).toBe('/d/test/');
     expect(commonFolder(['a.png', 'b/c.png'])).toBe('');
     expect(commonFolder(['/x/a.png'])).toBe('/x/');
+  });
+});
+
+describe('a receptive field drawn on its image', () => {
+  it('inside the image: the field itself, no side past the edge', () => {
+    const c = clipBox({ left: 4, top: 6, size: 12 }, 28);
+    expect(c).toEqual({ left: 4, top: 6, width: 12, height: 12, centre: { x: 10, y: 12 }, past: { left: false, top: false, right: false, bottom: false } });
+  });
+  it('over an edge: the part inside, that side past', () => {
+    const c = clipBox({ left: -5, top: 20, size: 12 }, 28);
+    expect([c.left, c.top, c.width, c.height]).toEqual([0, 20, 7, 8]);
+    expect(c.past).toEqual({ left: true, top: false, right: false, bottom: true });
+    expect(c.centre).toEqual({ x: 1, y: 26 });
+  });
+  it('larger than the image (VGG block4, 50 px on 28): the whole image, every side past, the centre kept', () => {
+    const c = clipBox({ left: -13.5, top: -9.5, size: 50 }, 28);
+    expect([c.left, c.top, c.width, c.height]).toEqual([0, 0, 28, 28]);
+    expect(Object.values(c.past)).toEqual([true, true, true, true]);
+    expect(c.centre).toEqual({ x: 11.5, y: 15.5 });
   });
 });
