@@ -1,15 +1,9 @@
 import { KINDS, UsageError, runTool, type CommonArgs } from '@cnnpipe/core';
-import { csvToArrow } from './to-arrow.js';
-import { arrowToCsv } from './to-csv.js';
+import { csvToArrow, type ToArrowOptions } from './to-arrow.js';
+import { arrowToCsv, type ToCsvOptions } from './to-csv.js';
 
-interface CsvArgs extends CommonArgs {
-  file?: string;
+interface CsvArgs extends CommonArgs, ToArrowOptions, ToCsvOptions {
   toArrow: boolean;
-  kind?: string;
-  layer?: string;
-  unitBase?: number;
-  delimiter: string;
-  header: boolean;
 }
 
 export function main(argv?: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { CliError } from '@cnnpipe/core';
+import { CliError, type ConceptsRows } from '@cnnpipe/core';
 
 /**
  * Neuron-description files other tools write, and how their columns map onto the
@@ -55,12 +55,8 @@ export function detectConceptFormat(header: string[], source: string): ConceptFo
   return format;
 }
 
-export interface ConceptRows {
-  layer: string[];
-  unit: Int32Array;
-  concept: string[];
-  score: Float64Array;
-}
+/** The concepts kind's rows (core's codec), every concept named. */
+export type ConceptRows = ConceptsRows & { concept: string[] };
 
 /**
  * Maps parsed CSV rows onto the `concepts` columns. `layer` names the layer for formats

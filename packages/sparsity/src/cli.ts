@@ -27,9 +27,8 @@ export function main(argv?: string[]): Promise<void> {
             `${stats.undefinedRows} of ${cof.layer.length} neurons have no response or zero sparsity: their mf, mf_norm, facet and p_value are null`,
           );
         }
-        const { gini, flatness, mf, mfNorm, facet, pValue } = stats;
-        const rows = { layer: cof.layer, neuron: cof.neuron, gini, flatness, mf, mfNorm, facet, pValue };
-        await writeKind(neuronStatsCodec, args.output, rows, { from: reader.schema });
+        const { undefinedRows: _, ...columns } = stats;
+        await writeKind(neuronStatsCodec, args.output, { layer: cof.layer, neuron: cof.neuron, ...columns }, { from: reader.schema });
       },
     },
     argv,

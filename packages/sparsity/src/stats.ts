@@ -3,6 +3,7 @@
  * spectral flatness, multi-faceted (MF) degree and the SF/MF split. NaN marks "no value"
  * inside these functions; the CLI writes it as null.
  */
+import type { NeuronStatsRows } from '@cnnpipe/core';
 
 /**
  * Gini index (Hurley & Rickard): sort ascending, G = 1 − 2 Σ_k (c_(k)/‖c‖₁)·(N − k + ½)/N,
@@ -75,14 +76,10 @@ export function twoSidedP(x: number, mean: number, sd: number): number {
   return erfc(Math.abs(x - mean) / (sd * Math.SQRT2));
 }
 
-export interface NeuronStats {
-  gini: Float64Array;
-  flatness: Float64Array;
-  mf: Float64Array;
-  mfNorm: Float64Array;
+/** The neuron-stats columns (core's codec) but layer and neuron, and how many rows are undefined. */
+export interface NeuronStats extends Omit<NeuronStatsRows, 'layer' | 'neuron'> {
   /** 'MF' or 'SF'; null where the MF degree is undefined. */
   facet: ('MF' | 'SF' | null)[];
-  pValue: Float64Array;
   /** Rows with no response or zero sparsity (their MF statistics are NaN). */
   undefinedRows: number;
 }
