@@ -1,39 +1,10 @@
-import { PRESETS, RESIZE_KERNELS, UsageError, parseExecutionProvider, resolvePreprocess, runTool, type CommonArgs } from '@cnnpipe/core';
+import { PRESETS, RESIZE_KERNELS, parseExecutionProvider, resolvePreprocess, runTool } from '@cnnpipe/core';
 import { collectImages, loadModel, modelInput, parseClassOrder, shardOf } from '@cnnpipe/extract';
-import { METHODS, type Method } from './methods.js';
+import { checkArgs, type SaliencyArgs } from './args.js';
+import { METHODS } from './methods.js';
 import { runSaliency } from './run.js';
 import type { Units } from './saliency.js';
 import { topkUnits } from './topk-units.js';
-
-interface SaliencyArgs extends CommonArgs {
-  model: string;
-  layer: string;
-  channel?: number | number[];
-  top?: number;
-  topk?: string;
-  ranks?: number;
-  images?: string;
-  method: Method;
-  samples: number;
-  noise: number;
-  seed: number;
-  png?: string;
-  preset?: string;
-  size?: number;
-  resize?: number;
-  mean?: string;
-  std?: string;
-  resizeKernel: string;
-  classes?: string;
-  batch: number;
-  ep: string;
-  shard?: string;
-  strict: boolean;
-}
-
-const positiveInteger = (flag: string, value: number) => {
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive integer, got ${value}`);
-};
 
 export function main(argv?: string[]): Promise<void> {
   return runTool<SaliencyArgs>(
@@ -89,22 +60,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('strict', { type: 'boolean', default: false, describe: 'Stop at an unreadable image (default: skip it with a warning)' }),
       async run(args, ctx) {
         const ep = parseExecutionProvider(args.ep);
-        positiveInteger('--batch', args.batch);
-        const channels = ([] as number[]).concat(args.channel ?? []);
-        const choices = [channels.length > 0, args.top !== undefined, args.topk !== undefined].filter(Boolean).length;
-        if (choices > 1) throw new UsageError('--channel, --top and --topk: give one of them');
-        if (choices === 0) throw new UsageError('expected --channel C (repeatable), --top T or --topk TABLE');
-        if (args.ranks !== undefined) positiveInteger('--ranks', args.ranks);
-        if (args.top !== undefined) positiveInteger('--top', args.top);
-        const bad = channels.find((c) => !Number.isInteger(c) || c < 0);
-        if (bad !== undefined) throw new UsageError(`--channel ${bad}: expected a channel index (0, 1, ...)`);
-        if (args.method === 'smoothgrad') {
-          positiveInteger('--samples', args.samples);
-          if (!(args.noise >= 0)) throw new UsageError(`--noise must be >= 0, got ${args.noise}`);
-        }
-        const inputs = args._.map(String);
-        if (args.topk !== undefined && inputs.length > 0) throw new UsageError(`--topk takes its images from the table; unexpected INPUT '${inputs[0]}'`);
-        if (args.topk === undefined && inputs.length === 0) throw new UsageError('expected at least one INPUT (image files, folders or @list.txt)');
+        const { channels, inputs } = checkArgs(args);
         const model = loadModel(args.model);
         const input = modelInput(model);
         const preprocess = resolvePreprocess(input.channels, args, input.size);

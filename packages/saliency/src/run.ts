@@ -1,23 +1,21 @@
 import { basename, extname, join } from 'node:path';
 import { createGradientSession, gradientGraph } from '@cnnpipe/autodiff';
 import {
-  ArrowWriter,
   CliError,
   DirectorySink,
+  KindWriter,
   META,
   decodeBatch,
   denormalise,
-  int32Data,
-  listData,
-  makeBatch,
-  utf8Data,
+  flatList,
+  saliencyCodec,
+  type SaliencyRows,
   type ExecutionProvider,
   type LayerInfo,
   type Preprocess,
   type Progress,
 } from '@cnnpipe/core';
 import { modelInput, resolveLayer, type ImageItem, type LoadedModel } from '@cnnpipe/extract';
-import { Schema } from 'apache-arrow';
 import { heat, overlay, writeHeatmap } from './heatmap.js';
 import { SaliencyComputer, type SaliencyOptions } from './saliency.js';
 
@@ -64,7 +62,7 @@ export async function runSaliency(run: SaliencyRun, options: SaliencyOptions): P
   const computer = new SaliencyComputer(graph, session, options);
   const perImage = input.channels * pp.size * pp.size;
   const pngs = run.png ? new DirectorySink(run.png) : undefined;
-  let writer: ArrowWriter | undefined;
+  let writer: KindWriter<SaliencyRows> | undefined;
   let skipped = 0;
   let written = 0;
   try {
@@ -85,20 +83,16 @@ export async function runSaliency(run: SaliencyRun, options: SaliencyOptions): P
       const maps = await computer.maps(compact, kept.length, run.units && kept.map((i) => run.units![start + i]!));
       const nameOf = (k: number) => run.names?.[start + kept[k]!] ?? items[kept[k]!]!.path;
       const rows = maps.length;
-      const batch = makeBatch(
-        {
-          image: utf8Data(maps.map((m) => nameOf(m.image))),
-          layer: utf8Data(maps.map(() => run.layer)),
-          neuron: int32Data(Int32Array.from(maps, (m) => m.neuron)),
-          height: int32Data(new Int32Array(rows).fill(pp.size)),
-          width: int32Data(new Int32Array(rows).fill(pp.size)),
-          channels: int32Data(new Int32Array(rows).fill(input.channels)),
-          pixels: listData(maps.map((m) => m.pixels), new Float32Array(0)),
-        },
-        metadata,
-      );
-      writer ??= ArrowWriter.open(run.output, batch.schema);
-      await writer.write(batch);
+      writer ??= KindWriter.open(saliencyCodec, run.output, { metadata: Object.fromEntries(metadata), shape: undefined });
+      await writer.write({
+        image: maps.map((m) => nameOf(m.image)),
+        layer: maps.map(() => run.layer),
+        neuron: Int32Array.from(maps, (m) => m.neuron),
+        height: new Int32Array(rows).fill(pp.size),
+        width: new Int32Array(rows).fill(pp.size),
+        channels: new Int32Array(rows).fill(input.channels),
+        pixels: flatList(maps.map((m) => m.pixels), new Float32Array(0)),
+      });
       if (pngs) {
         for (const m of maps) {
           const image = compact.subarray(m.image * perImage, (m.image + 1) * perImage);
@@ -111,8 +105,7 @@ export async function runSaliency(run: SaliencyRun, options: SaliencyOptions): P
       written += kept.length;
     }
     if (written === 0) throw new CliError(`none of the ${run.images.length} images could be read (see the warnings above)`);
-    if (!writer) writer = ArrowWriter.open(run.output, new Schema([], metadata));
-    await writer.close();
+    await writer?.close();
     pngs?.commit();
   } catch (error) {
     writer?.abort();

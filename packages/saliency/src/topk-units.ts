@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { CliError, expectKind, openArrow, primitiveValues, readAllBatches, stringValues } from '@cnnpipe/core';
+import { CliError, expectKind, openArrow, readKind, readRows, topkCodec } from '@cnnpipe/core';
 import type { ImageItem } from '@cnnpipe/extract';
 
 /** The images of a topk table and, per image, the neurons of one layer it is a top image of. */
@@ -16,15 +16,14 @@ export interface TopkUnits {
  */
 export async function topkUnits(path: string, layer: string, ranks: number, root?: string): Promise<TopkUnits> {
   const input = await openArrow(path);
-  expectKind(input.schema, 'topk', `--topk ${input.name}`);
+  expectKind(input.schema, 'topk', `--topk ${input.name}`); // named as the flag
   const byImage = new Map<string, number[]>();
   const layers = new Set<string>();
-  for (const batch of await readAllBatches(input)) {
-    const layerOf = stringValues(batch.getChild('layer')!);
-    const neuron = primitiveValues(batch.getChild('neuron')!);
-    const rank = primitiveValues(batch.getChild('rank')!);
-    const image = stringValues(batch.getChild('image')!);
-    for (let r = 0; r < batch.numRows; r++) {
+  for await (const batch of (await readKind(topkCodec, input)).batches()) {
+    const { neuron, rank } = batch;
+    const layerOf = readRows(batch.layer, batch.rows);
+    const image = readRows(batch.image, batch.rows);
+    for (let r = 0; r < batch.rows; r++) {
       layers.add(layerOf[r]!);
       if (layerOf[r] !== layer || image[r] === null || rank[r]! > ranks) continue;
       const list = byImage.get(image[r]!);

@@ -173,6 +173,11 @@ export class KindWriter<Rows, Shape = void> {
   async close(): Promise<void> {
     await this.writer.close();
   }
+
+  /** Drops what was written (an -o FILE is never made): nothing half-written on an error. */
+  abort(): void {
+    this.writer.abort();
+  }
 }
 
 /** Writes `rows` (one batch) as the whole output and closes it. */

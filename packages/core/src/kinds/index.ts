@@ -23,3 +23,4 @@ export * from './layer-similarity.js';
 export * from './venn.js';
 export * from './gram.js';
 export * from './affine-map.js';
+export * from './saliency.js';

@@ -9,6 +9,7 @@ import { META } from './metadata.js';
 import { similarityCodec } from './similarity.js';
 import { similaritySummaryCodec } from './similarity-summary.js';
 import { checkColumns, KINDS } from './specs.js';
+import { saliencyCodec } from './saliency.js';
 import { vennCodec } from './venn.js';
 
 /** Encode, check against specs.ts, write as IPC and read back, decode. */
@@ -99,5 +100,18 @@ describe('codecs of the similarity, components, layer-similarity and venn kinds:
     const decoded = roundTrip(vennCodec, report);
     expect(decoded).toEqual(report);
     expect(vennCodec.encode(vennCodec.empty({ columns: report.columns })).numRows).toBe(0);
+  });
+
+  it('saliency: one map per (image, layer, neuron)', () => {
+    const rows = {
+      image: ['a.png', 'b.png'],
+      layer: ['l3', 'l3'],
+      neuron: Int32Array.of(5, 5),
+      height: Int32Array.of(1, 1),
+      width: Int32Array.of(2, 2),
+      channels: Int32Array.of(1, 1),
+      pixels: flatList([Float32Array.of(0.1, 0.2), Float32Array.of(-3, 4)], new Float32Array(0)),
+    };
+    expect(roundTrip(saliencyCodec, rows)).toEqual(rows);
   });
 });
