@@ -177,22 +177,28 @@ export function resizeCropPil(image: RawImage, resize: number, size: number): Ra
   }
   if (!vertical) return { data: mid, width: size, height: size, channels: bands };
 
-  // Vertical pass: per output row, the weighted sum of whole mid rows (a streaming
-  // multiply-add over `stride` bytes per tap, which V8 keeps in a tight loop).
+  // Vertical pass: per output byte, the weighted sum down its column of mid rows, in a
+  // register (1.4 -> ~0.6 ms a photo against accumulating whole rows in an Int32Array).
   const { start, taps, weights, ksize } = vertical;
   const out = new Uint8Array(size * stride);
-  const acc = new Int32Array(stride);
   for (let y = 0; y < size; y++) {
-    acc.fill(HALF);
     const first = (start[y]! - rowFirst) * stride;
     const n = taps[y]!;
-    for (let t = 0; t < n; t++) {
-      const w = weights[y * ksize + t]!;
-      const row = first + t * stride;
-      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + Math.imul(mid[row + i]!, w)) | 0;
-    }
+    const k = y * ksize;
     const outRow = y * stride;
-    for (let i = 0; i < stride; i++) out[outRow + i] = clip8(acc[i]!);
+    if (n === 4) {
+      const [w0, w1, w2, w3] = [weights[k]!, weights[k + 1]!, weights[k + 2]!, weights[k + 3]!];
+      for (let i = 0, p = first; i < stride; i++, p++) {
+        const v = (HALF + Math.imul(mid[p]!, w0) + Math.imul(mid[p + stride]!, w1) + Math.imul(mid[p + 2 * stride]!, w2) + Math.imul(mid[p + 3 * stride]!, w3)) | 0;
+        out[outRow + i] = clip8(v);
+      }
+      continue;
+    }
+    for (let i = 0; i < stride; i++) {
+      let v = HALF;
+      for (let t = 0, p = first + i; t < n; t++, p += stride) v = (v + Math.imul(mid[p]!, weights[k + t]!)) | 0;
+      out[outRow + i] = clip8(v);
+    }
   }
   return { data: out, width: size, height: size, channels: bands };
 }
