@@ -1,120 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  ArrowWriter,
-  CliError,
-  META,
-  PRESETS,
-  RESIZE_KERNELS,
-  UsageError,
-  float32Data,
-  int32Data,
-  listData,
-  makeBatch,
-  modelPixels,
-  parseExecutionProvider,
-  resolvePreprocess,
-  runTool,
-  utf8Column,
-  type CommonArgs,
-  type Preprocess,
-} from '@cnnpipe/core';
+import { KindWriter, META, PRESETS, RESIZE_KERNELS, parseExecutionProvider, resolvePreprocess, runTool, visualizationsCodec } from '@cnnpipe/core';
 import { loadModel, modelInput, resolveLayer } from '@cnnpipe/extract';
-import { Schema } from 'apache-arrow';
+import { checkArgs, plan, startImage, type DreamArgs } from './args.js';
 import { OnnxEngine } from './engine.js';
-import { encodePng, fromBytes, measurePngs, toBytes } from './measure.js';
-import { objectiveName, type ObjectiveKind, type ObjectiveSpec } from './objectives.js';
-import type { ParamKind } from './param/image.js';
-import { renderBatch, type RenderOptions } from './render.js';
-import type { TransformSet } from './transforms.js';
-
-interface DreamArgs extends CommonArgs {
-  model: string;
-  layer: string;
-  channel?: number[];
-  all: boolean;
-  objective: ObjectiveKind;
-  size: number;
-  steps: number;
-  lr: number;
-  batch: number;
-  seed: number;
-  param: ParamKind;
-  transforms: TransformSet;
-  diversity: number;
-  from?: string;
-  png?: string;
-  curve: boolean;
-  ep: string;
-  threads?: number;
-  preset?: string;
-  inputSize?: number;
-  resize?: number;
-  mean?: string;
-  std?: string;
-  resizeKernel?: string;
-}
-
-/** One job of the render: the units of one batch (a diversity batch repeats one unit). */
-interface Job {
-  units: number[];
-  /** Index within a diversity batch, per image (undefined without diversity). */
-  samples?: number[];
-}
-
-function plan(args: DreamArgs, channels: number): Job[] {
-  if (args.objective === 'deepdream') {
-    if (args.channel?.length || args.all) throw new UsageError('--objective deepdream maximises the whole layer: drop --channel/--all');
-    return [{ units: Array(args.diversity ? args.batch : 1).fill(-1), ...(args.diversity ? { samples: [...Array(args.batch).keys()] } : {}) }];
-  }
-  let units = args.channel ?? [];
-  if (args.all) {
-    if (units.length) throw new UsageError('--all renders every channel: drop --channel');
-    units = [...Array(channels).keys()];
-  }
-  if (units.length === 0) throw new UsageError('which units? give --channel C (repeatable) or --all');
-  for (const c of units) {
-    if (!Number.isInteger(c) || c < 0 || c >= channels) throw new UsageError(`--channel ${c}: out of range (layer '${args.layer}' has channels 0..${channels - 1})`);
-  }
-  if (args.diversity) return units.map((u) => ({ units: Array(args.batch).fill(u), samples: [...Array(args.batch).keys()] }));
-  const jobs: Job[] = [];
-  for (let i = 0; i < units.length; i += args.batch) jobs.push({ units: units.slice(i, i + args.batch) });
-  return jobs;
-}
-
-function checkArgs(args: DreamArgs): void {
-  const positiveInt = (flag: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${flag} must be a positive integer, got ${v}`);
-  };
-  positiveInt('size', args.size);
-  positiveInt('batch', args.batch);
-  if (!Number.isInteger(args.steps) || args.steps < 0) throw new UsageError(`--steps must be a whole number, got ${args.steps}`);
-  if (!(args.lr > 0)) throw new UsageError(`--lr must be positive, got ${args.lr}`);
-  if (!Number.isInteger(args.seed)) throw new UsageError(`--seed must be an integer, got ${args.seed}`);
-  if (!Number.isFinite(args.diversity) || args.diversity < 0) throw new UsageError(`--diversity must be a number >= 0, got ${args.diversity}`);
-  if (args.diversity && args.batch < 2) throw new UsageError('--diversity compares the images of a batch: give --batch 2 or more');
-  if (args.from && args.objective !== 'deepdream') throw new UsageError('--from dreams on an image: it goes with --objective deepdream');
-  if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (dream reads no input stream)`);
-}
-
-/** --from: the image as the rendered square (C, size, size) in [0, 1], via extract's decode and resize. */
-async function startImage(path: string, channels: 1 | 3, size: number): Promise<Float32Array> {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    throw new CliError(`--from ${path}: cannot read (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const view: Preprocess = { resize: size, size, channels, mean: Array(channels).fill(0), std: Array(channels).fill(1) };
-  try {
-    const image = await modelPixels(bytes, view);
-    return fromBytes(image.data, channels, size);
-  } catch (error) {
-    throw new CliError(`--from ${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`);
-  }
-}
-
-const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+import { objectiveName, type ObjectiveSpec } from './objectives.js';
+import type { RenderOptions } from './render.js';
+import { renderJobs } from './render-jobs.js';
 
 export function main(argv?: string[]): Promise<void> {
   return runTool<DreamArgs>(
@@ -200,7 +90,6 @@ export function main(argv?: string[]): Promise<void> {
           view: { resize: pp.resize, size: pp.size, mean: pp.mean, std: pp.std },
           ...(from ? { from } : {}),
         });
-        const diversityRows = args.diversity !== 0;
         const metadata = new Map<string, string>([
           [META.kind, 'visualizations'],
           [META.model, args.model],
@@ -221,61 +110,12 @@ export function main(argv?: string[]): Promise<void> {
             }),
           ],
         ]);
-        const columns = (n: number, rows: RowData) => ({
-          layer: utf8Column(new Array<string>(n).fill(args.layer)),
-          neuron: int32Data(Int32Array.from(rows.units), (i) => rows.units[i]! < 0),
-          ...(diversityRows ? { sample: int32Data(Int32Array.from(rows.samples ?? [])) } : {}),
-          objective: utf8Column(new Array<string>(n).fill(objectiveName(spec([])))),
-          value: float32Data(Float32Array.from(rows.values)),
-          height: int32Data(new Int32Array(n).fill(args.size)),
-          width: int32Data(new Int32Array(n).fill(args.size)),
-          channels: int32Data(new Int32Array(n).fill(pp.channels)),
-          pixels: listData(rows.pixels, new Float32Array(0)),
-          ...(args.curve ? { curve: listData(rows.curves, new Float32Array(0)) } : {}),
-        });
-        const emptyRows: RowData = { units: [], samples: [], values: [], pixels: [], curves: [] };
-        const schema = new Schema(makeBatch(columns(0, emptyRows)).schema.fields, metadata);
-        if (args.png) mkdirSync(args.png, { recursive: true });
-        const writer = ArrowWriter.open(args.output, schema);
-        const totalSteps = jobs.length * args.steps;
-        const progress = ctx.progress(`rendering ${args.layer}`, totalSteps, 'steps');
-        for (let j = 0; j < jobs.length; j++) {
-          const job = jobs[j]!;
-          const B = job.units.length;
-          const seed = (args.seed ^ Math.imul(j + 1, 0x9e3779b1)) >>> 0;
-          const result = await renderBatch(engine, spec(job.units), B, options(seed), () => progress.tick(1));
-          const plane = pp.channels * args.size * args.size;
-          const pngs: Buffer[] = [];
-          const pixels: Float32Array[] = [];
-          for (let b = 0; b < B; b++) {
-            const bytes = toBytes(result.images.subarray(b * plane, (b + 1) * plane), pp.channels, args.size);
-            pixels.push(fromBytes(bytes, pp.channels, args.size));
-            pngs.push(await encodePng(bytes, pp.channels, args.size));
-          }
-          const values = await measurePngs(pngs, pp, engine, spec(job.units));
-          if (args.png) {
-            for (let b = 0; b < B; b++) {
-              const unit = job.units[b]! < 0 ? 'dream' : String(job.units[b]);
-              const suffix = job.samples ? `-${job.samples[b]}` : '';
-              writeFileSync(join(args.png, `${safeName(args.layer)}-${unit}${suffix}.png`), pngs[b]!);
-            }
-          }
-          const curves = job.units.map((_, b) => Float32Array.from({ length: args.steps }, (_, s) => result.curve[s * B + b]!));
-          const rows: RowData = { units: job.units, values: Array.from(values), pixels, curves, ...(job.samples ? { samples: job.samples } : {}) };
-          await writer.write(makeBatch(columns(B, rows), metadata));
-        }
-        progress.finish();
+        const shape = { sample: args.diversity !== 0, curve: args.curve };
+        const writer = KindWriter.open(visualizationsCodec, args.output, { metadata: Object.fromEntries(metadata), shape });
+        await renderJobs(jobs, engine, pp, args, spec, options, ctx, (rows) => writer.write(rows));
         await writer.close();
       },
     },
     argv,
   );
-}
-
-interface RowData {
-  units: number[];
-  samples?: number[];
-  values: number[];
-  pixels: Float32Array[];
-  curves: Float32Array[];
 }

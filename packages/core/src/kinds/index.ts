@@ -24,3 +24,4 @@ export * from './venn.js';
 export * from './gram.js';
 export * from './affine-map.js';
 export * from './saliency.js';
+export * from './visualizations.js';

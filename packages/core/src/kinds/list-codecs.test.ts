@@ -11,6 +11,7 @@ import { similaritySummaryCodec } from './similarity-summary.js';
 import { checkColumns, KINDS } from './specs.js';
 import { saliencyCodec } from './saliency.js';
 import { vennCodec } from './venn.js';
+import { visualizationsCodec } from './visualizations.js';
 
 /** Encode, check against specs.ts, write as IPC and read back, decode. */
 function roundTrip<D, R, S>(codec: KindCodec<D, R, S>, rows: R): D {
@@ -113,5 +114,27 @@ describe('codecs of the similarity, components, layer-similarity and venn kinds:
       pixels: flatList([Float32Array.of(0.1, 0.2), Float32Array.of(-3, 4)], new Float32Array(0)),
     };
     expect(roundTrip(saliencyCodec, rows)).toEqual(rows);
+  });
+
+  it('visualizations: a null neuron (a whole-layer objective), with sample and curve columns', () => {
+    const rows = {
+      layer: ['b2', 'b2'],
+      neuron: { values: Int32Array.of(3, -1), isNull: (i: number) => i === 1 },
+      sample: Int32Array.of(0, 1),
+      objective: ['channel', 'channel'],
+      value: Float32Array.of(1.5, 2),
+      height: Int32Array.of(1, 1),
+      width: Int32Array.of(1, 1),
+      channels: Int32Array.of(1, 1),
+      pixels: flatList([Float32Array.of(0.5), Float32Array.of(1)], new Float32Array(0)),
+      curve: flatList([Float32Array.of(0, 1, 1.5), Float32Array.of(0, 2, 2)], new Float32Array(0)),
+    };
+    const { neuron, ...rest } = roundTrip(visualizationsCodec, rows);
+    const { neuron: _, ...expected } = rows;
+    expect(rest).toEqual(expected);
+    expect([0, 1].map((r) => neuron.isNull!(r))).toEqual([false, true]);
+    expect(neuron.values[0]).toBe(3);
+    const plain = visualizationsCodec.encode(visualizationsCodec.empty({ sample: false, curve: false }));
+    expect(plain.schema.fields.map((f) => f.name)).toEqual(['layer', 'neuron', 'objective', 'value', 'height', 'width', 'channels', 'pixels']);
   });
 });
