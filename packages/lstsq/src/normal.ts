@@ -16,9 +16,13 @@ export function addGram(a: Gram, b: Gram): void {
   for (let i = 0; i < a.yy.length; i++) a.yy[i]! += b.yy[i]!;
 }
 
-/** Rows per block: about 64 MB of float64 X and Y inside the graph, between 512 and 4096. */
+/**
+ * Rows per block: about 128 MB of float64 X and Y inside the graph, between 512 and 4096
+ * (at 50k x 2048 -> 2048, 4096-row blocks cost 0.6 CPU s less than 2048-row ones, for 70 MB
+ * more peak memory).
+ */
 export function defaultBlockRows(da: number, db: number): number {
-  return Math.max(512, Math.min(4096, 2 ** Math.round(Math.log2(2 ** 23 / (da + db + 1)))));
+  return Math.max(512, Math.min(4096, 2 ** Math.round(Math.log2(2 ** 24 / (da + db + 1)))));
 }
 
 type Block = Float32Array | Float64Array;
@@ -48,7 +52,8 @@ export class GramAccumulator {
   ) {
     this.gram = emptyGram(da, db);
     this.blockRows = blockRows ?? defaultBlockRows(da, db);
-    this.starts = panelStarts(da);
+    // Panels at least 256 wide, 4 to 8 of them: at 2048 x 2048, 8 panels cost 0.9 CPU s less than 4.
+    this.starts = panelStarts(da, Math.max(4, Math.min(8, Math.floor(da / 256))));
   }
 
   /** Adds rows: x is rows x DA, y rows x DB (row-major, any float type). */
