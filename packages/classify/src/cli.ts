@@ -6,6 +6,7 @@ import {
   accuracyCodec,
   activationsCodec,
   expectKind,
+  oneFile,
   openArrow,
   predictionsCodec,
   readFinalLinear,
@@ -61,11 +62,10 @@ export function main(argv?: string[]): Promise<void> {
       readsNumbers: true,
       async run(args, ctx) {
         if ((args.model === undefined) === (args.weights === undefined)) throw new UsageError('give exactly one of --model M.onnx or --weights W.arrows');
-        const files = args._.map(String);
-        if (files.length > 1) throw new UsageError(`expected at most one FILE, got ${files.length}`);
-        if (args.weights === '-' && (files[0] === undefined || files[0] === '-')) throw new UsageError("stdin ('-') can be read only once");
+        const file = oneFile(args);
+        if (args.weights === '-' && (file === undefined || file === '-')) throw new UsageError("stdin ('-') can be read only once");
         const { linear, name } = args.model ? { linear: readFinalLinear(args.model), name: shortName(args.model) } : await readWeights(args.weights!);
-        const input = await openArrow(files[0]);
+        const input = await openArrow(file);
         expectKind(input.schema, 'activations', input.name);
         const col = pickColumn(input.schema, input.name, args.column);
         if (col.width !== linear.d) {

@@ -1,7 +1,7 @@
 import {
   CliError,
   META,
-  UsageError,
+  oneFile,
   classesOf,
   cofCodec,
   conceptsCodec,
@@ -41,9 +41,8 @@ export function main(argv?: string[]): Promise<void> {
           .option('classes', { type: 'string', describe: `Class names as a,b,c or @file (label = index), for a table without ${META.classes} metadata (or to replace it)` }),
       readsNumbers: true,
       async run(args, ctx) {
-        if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
         // A NaN/Inf value means the top-k counted here was chosen from NaN/Inf: core's policy.
-        const reader = await readKind(topkCodec, args._[0] === undefined ? undefined : String(args._[0]), { guard: ctx.nonFinite });
+        const reader = await readKind(topkCodec, oneFile(args), { guard: ctx.nonFinite });
         const classNames = args.classes !== undefined ? parseClassList(args.classes) : classesOf(reader.schema);
         if (!classNames || classNames.length === 0) {
           throw new CliError(`${reader.name}: no class names (expected a JSON list of class names in ${META.classes} metadata, or --classes a,b,c or @file)`);

@@ -1,4 +1,4 @@
-import { ByteSink, UsageError, openArrow, runTool, type CommonArgs } from '@cnnpipe/core';
+import { ByteSink, UsageError, oneFile, openArrow, runTool, type CommonArgs } from '@cnnpipe/core';
 import { statSync } from 'node:fs';
 import { alignedTable, describeSchema } from './format.js';
 import { countLine, fitCells, readPreview } from './preview.js';
@@ -48,15 +48,14 @@ export function main(argv?: string[]): Promise<void> {
           .option('width', { type: 'number', default: 4, describe: 'Items shown of each vector (fewer when the table is too wide)' })
           .option('columns', { type: 'number', describe: 'Line width to fit (default: the terminal width, else $COLUMNS, else 120)' }),
       async run(args) {
-        const files = args._.map(String);
-        if (files.length > 1) throw new UsageError(`expected at most one FILE, got ${files.length}`);
+        const file = oneFile(args);
         if (!Number.isInteger(args.rows) || args.rows < 0) throw new UsageError(`--rows must be a count, got ${args.rows}`);
         // As it is: show prints any table, foreign ones without conversions.
-        const input = await openArrow(files[0], { foreign: false });
+        const input = await openArrow(file, { foreign: false });
         const sink = ByteSink.open(args.output);
         if (args.schema) await sink.write(`${describeSchema(input.schema)}\n`);
         const limit = args.all ? Number.POSITIVE_INFINITY : args.rows;
-        const preview = await readPreview(input, limit, isRegularFile(files[0]));
+        const preview = await readPreview(input, limit, isRegularFile(file));
         const maxWidth = args.columns ?? terminalWidth();
         if (limit > 0) await sink.write(alignedTable(input.schema.fields, fitCells(input.schema.fields, preview.values, args.width, maxWidth), maxWidth));
         await sink.write(countLine(preview));

@@ -1,4 +1,4 @@
-import { UsageError, cofCodec, neuronStatsCodec, readKind, runTool, writeKind, type CommonArgs } from '@cnnpipe/core';
+import { cofCodec, oneFile, neuronStatsCodec, readKind, runTool, writeKind, type CommonArgs } from '@cnnpipe/core';
 import { neuronStats } from './stats.js';
 
 export function main(argv?: string[]): Promise<void> {
@@ -18,8 +18,7 @@ export function main(argv?: string[]): Promise<void> {
         ['sparsity cof.arrows | show', 'the same from a saved CoF table'],
       ],
       async run(args, ctx) {
-        if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
-        const reader = await readKind(cofCodec, args._[0] === undefined ? undefined : String(args._[0]));
+        const reader = await readKind(cofCodec, oneFile(args));
         const cof = await reader.all();
         const stats = neuronStats(cof.counts, cof.classes, cof.layer);
         if (stats.undefinedRows > 0) {

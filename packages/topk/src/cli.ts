@@ -1,4 +1,4 @@
-import { KindWriter, TOPK_META, UsageError, expectKind, openArrow, runTool, topkCodec, type CommonArgs } from '@cnnpipe/core';
+import { KindWriter, TOPK_META, UsageError, expectKind, oneFile, openArrow, runTool, topkCodec, type CommonArgs } from '@cnnpipe/core';
 import { layerRows } from './rows.js';
 import { fromActivations, fromTopk } from './select.js';
 
@@ -33,8 +33,7 @@ export function main(argv?: string[]): Promise<void> {
       readsNumbers: true,
       async run(args, ctx) {
         if (!Number.isInteger(args.k) || args.k < 1) throw new UsageError(`-k must be a positive integer, got ${args.k}`);
-        if (args._.length > 1) throw new UsageError(`expected at most one FILE, got ${args._.length}`);
-        const input = await openArrow(args._[0] === undefined ? undefined : String(args._[0]));
+        const input = await openArrow(oneFile(args));
         const kind = expectKind(input.schema, ['activations', 'topk'], input.name);
         const guard = ctx.nonFinite(input.name, kind === 'activations' ? 'images' : 'rows');
         const { states, argmax } = kind === 'activations' ? await fromActivations(input, guard, args) : await fromTopk(input, guard, args);

@@ -5,3 +5,4 @@
 export * from './errors.js';
 export * from './progress.js';
 export * from './tool.js';
+export * from './files.js';
