@@ -1,8 +1,6 @@
-import { ArrowWriter, CliError, PRESETS, RESIZE_KERNELS, UsageError, expectKind, openArrow, parseExecutionProvider, primitiveValues, readAllBatches, runTool, stringValues, type CommonArgs } from '@cnnpipe/core';
-import type { Vector } from 'apache-arrow';
+import { PRESETS, RESIZE_KERNELS, UsageError, parseExecutionProvider, runTool, type CommonArgs } from '@cnnpipe/core';
 import { dissectWhole, mergeParts, quantilesPart, tallyPart, writeOutcome, type ModelArgs } from './run.js';
-import { summarize } from './summary.js';
-import { DISSECT_META, summaryBatch } from './tables.js';
+import { summaryCommand } from './summary-command.js';
 
 interface DissectArgs extends CommonArgs {
   model?: string;
@@ -58,38 +56,6 @@ function modelArgs(args: DissectArgs, sub: string): ModelArgs {
     std: args.std,
     resizeKernel: args.resizeKernel,
   };
-}
-
-/** `dissect summary`: unique detectors per category per layer of a dissection's concepts table. */
-async function summary(args: DissectArgs, file: string | undefined, thresholdGiven: boolean): Promise<void> {
-  const input = await openArrow(file);
-  expectKind(input.schema, 'concepts', input.name);
-  if (!input.schema.fields.some((f) => f.name === 'category')) {
-    throw new CliError(`${input.name}: no 'category' column (expected a dissect table; csv --to-arrow of a tally.csv keeps only label and score)`);
-  }
-  let threshold = args.threshold;
-  let categories: string[] = [];
-  try {
-    const meta = JSON.parse(input.schema.metadata.get(DISSECT_META) ?? '{}') as { threshold?: number; categories?: string[] };
-    if (!thresholdGiven && typeof meta.threshold === 'number') threshold = meta.threshold;
-    categories = meta.categories ?? [];
-  } catch {
-    // a concepts table from elsewhere: the flag's threshold, categories as met
-  }
-  const layer: (string | null)[] = [];
-  const concept: (string | null)[] = [];
-  const category: (string | null)[] = [];
-  const score: number[] = [];
-  for (const batch of await readAllBatches(input)) {
-    layer.push(...stringValues(batch.getChild('layer') as Vector));
-    concept.push(...stringValues(batch.getChild('concept') as Vector));
-    category.push(...stringValues(batch.getChild('category') as Vector));
-    score.push(...primitiveValues(batch.getChild('score') as Vector));
-  }
-  const batch = summaryBatch(summarize(layer, concept, category, score, threshold, categories), new Map(input.schema.metadata));
-  const writer = ArrowWriter.open(args.output, batch.schema);
-  await writer.write(batch);
-  await writer.close();
 }
 
 export function main(argv?: string[]): Promise<void> {
@@ -157,7 +123,7 @@ export function main(argv?: string[]): Promise<void> {
         if ((sub === 'quantiles' || sub === 'tally' || sub === 'summary') && args.tallyCsv) throw new UsageError(`--tally-csv goes with a whole run or dissect merge, not dissect ${sub}`);
         if (sub === 'summary') {
           if (positional.length > 1) throw new UsageError(`dissect summary reads one table, got ${positional.join(' ')}`);
-          return summary(args, positional[0], given.some((a) => a === '--threshold' || a.startsWith('--threshold=')));
+          return summaryCommand(positional[0], { threshold: args.threshold, thresholdGiven: given.some((a) => a === '--threshold' || a.startsWith('--threshold=')), output: args.output });
         }
         if (sub === 'merge') return writeOutcome(await mergeParts(positional), { threshold: args.threshold, tallyCsv: args.tallyCsv, output: args.output, detectorsOnly: args.detectorsOnly }, ctx);
         if (sub === 'quantiles' || sub === undefined) {

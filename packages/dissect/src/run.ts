@@ -1,7 +1,23 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { RecordBatch } from 'apache-arrow';
-import { ArrowWriter, ByteSink, CliError, DirectorySink, META, resolvePreprocess, type ExecutionProvider, type NumericArray, type LayerInfo, type Preprocess, type ToolContext } from '@cnnpipe/core';
+import {
+  ArrowWriter,
+  ByteSink,
+  CliError,
+  DirectorySink,
+  META,
+  dissectQuantilesCodec,
+  dissectTallyCodec,
+  listRow,
+  resolvePreprocess,
+  writeKind,
+  type DissectQuantilesRows,
+  type DissectTallyRows,
+  type ExecutionProvider,
+  type LayerInfo,
+  type Preprocess,
+  type ToolContext,
+} from '@cnnpipe/core';
 import { loadModel, modelInput, shardOf, type LoadedModel, type ModelInput } from '@cnnpipe/extract';
 import { readProbe, type Probe, type ProbeImage } from './broden.js';
 import { FeatureRunner, featureLayers, type FeatureLayer } from './features.js';
@@ -16,16 +32,12 @@ import { montagePath, tileDecoder, unitMontage } from './montage.js';
 import { addTally, emptyTally, type LayerTally } from './tally.js';
 import {
   DISSECT_META,
-  KIND_QUANTILES,
-  KIND_TALLY,
   conceptsBatch,
-  fixedSizeListValues,
-  listRow,
-  quantilesBatch,
+  quantilesTable,
   readPartial,
   rowsOf,
   shapeOf,
-  tallyBatch,
+  tallyTable,
   type RunInfo,
   type TallyInfo,
 } from './tables.js';
@@ -179,10 +191,8 @@ export async function quantilesPart(args: ModelArgs, ctx: ToolContext, output?: 
     const p = ctx.progress('threshold pass', s.images.length, 'images');
     const tops = await thresholdPass(run.batches(pathsOf(s.images)), s.layers, s.info.totalImages, args.quantile, undefined, p);
     p.finish();
-    const batch = quantilesBatch(s.info, tops);
-    const writer = ArrowWriter.open(output, batch.schema);
-    await writer.write(batch);
-    await writer.close();
+    const { rows, metadata } = quantilesTable(s.info, tops);
+    await writeKind(dissectQuantilesCodec, output, rows, { metadata, shape: undefined });
   } finally {
     await run.release();
   }
@@ -213,7 +223,7 @@ const runKey = (i: RunInfo) => [i.model, i.quantile, i.categories, i.totalImages
 /** Thresholds from the shards' quantile summaries (exact: see quantile.ts). */
 async function mergedThresholds(files: string[], expected: RunInfo): Promise<Float64Array[]> {
   if (files.length === 0) throw new CliError('dissect tally needs the quantile summaries of every shard (dissect quantiles -o q_I.arrows) as arguments');
-  const parts = await Promise.all(files.map(async (file) => ({ file, ...(await readPartial<RunInfo>(file, KIND_QUANTILES)) })));
+  const parts = await Promise.all(files.map(async (file) => ({ file, ...(await readPartial<RunInfo, DissectQuantilesRows>(file, dissectQuantilesCodec)) })));
   checkShards(parts, runKey);
   const exp = { ...expected, shard: parts[0]!.info.shard };
   if (JSON.stringify(runKey(parts[0]!.info)) !== JSON.stringify(runKey(exp))) {
@@ -222,7 +232,7 @@ async function mergedThresholds(files: string[], expected: RunInfo): Promise<Flo
   const layers = expected.layers;
   const tops = layers.map((l) => new TopValues(l.units, keepCount(l.h * l.w * expected.totalImages, expected.quantile)));
   for (const p of parts) {
-    rowsOf(p.batches, layers, p.file, (batch, row, li, k) => tops[li]!.addValues(k, listRow(batch.getChild('values')!, row)));
+    rowsOf(p.rows, layers, p.file, (row, li, k) => tops[li]!.addValues(k, listRow(p.rows.values, row)));
   }
   return tops.map((t, i) => t.thresholds(layers[i]!.h * layers[i]!.w * expected.totalImages, expected.quantile));
 }
@@ -237,10 +247,8 @@ export async function tallyPart(args: ModelArgs, summaries: string[], ctx: ToolC
     const result = await tallyPass(run.batches(pathsOf(s.images)), s.images, s.probe, s.layers, thresholds, p);
     p.finish();
     const info: TallyInfo = { ...s.info, names: s.probe.names, primary: Array.from(s.probe.primary), truth: Array.from(result.truth), images: result.images };
-    const batch = tallyBatch(info, thresholds, result.tallies);
-    const writer = ArrowWriter.open(output, batch.schema);
-    await writer.write(batch);
-    await writer.close();
+    const { rows, metadata } = tallyTable(info, thresholds, result.tallies);
+    await writeKind(dissectTallyCodec, output, rows, { metadata, shape: { labels: rows.labels, categories: rows.categories } });
   } finally {
     await run.release();
   }
@@ -249,7 +257,7 @@ export async function tallyPart(args: ModelArgs, summaries: string[], ctx: ToolC
 /** `dissect merge`: the shards' sums added, then IoUs and labels. */
 export async function mergeParts(files: string[]): Promise<Outcome> {
   if (files.length === 0) throw new CliError('dissect merge needs the tally parts (dissect tally -o t_I.arrows) as arguments');
-  const parts = await Promise.all(files.map(async (file) => ({ file, ...(await readPartial<TallyInfo>(file, KIND_TALLY)) })));
+  const parts = await Promise.all(files.map(async (file) => ({ file, ...(await readPartial<TallyInfo, DissectTallyRows>(file, dissectTallyCodec)) })));
   checkShards(parts, (i) => [...runKey(i), (i as TallyInfo).names, (i as TallyInfo).primary]);
   const info = parts[0]!.info;
   const L = info.names.length;
@@ -262,14 +270,11 @@ export async function mergeParts(files: string[]): Promise<Outcome> {
     p.info.truth.forEach((g, l) => (truth[l]! += g));
     images += p.info.images;
     const part = info.layers.map((l) => emptyTally(l.units, L, C));
-    const flat = new Map<RecordBatch, { inter: NumericArray; act: NumericArray }>();
-    rowsOf(p.batches, info.layers, p.file, (batch, row, li, k) => {
-      let columns = flat.get(batch);
-      if (!columns) flat.set(batch, (columns = { inter: fixedSizeListValues(batch.getChild('inter')!).values, act: fixedSizeListValues(batch.getChild('act')!).values }));
-      const { inter, act } = columns;
+    const { inter, act } = p.rows;
+    rowsOf(p.rows, info.layers, p.file, (row, li, k) => {
       part[li]!.inter.set(inter.subarray(row * L, (row + 1) * L), k * L);
       part[li]!.act.set(act.subarray(row * C, (row + 1) * C), k * C);
-      const t = batch.getChild('threshold')!.get(row) as number;
+      const t = p.rows.threshold[row]!;
       const had = thresholds[li]![k]!;
       if (!Number.isNaN(had) && had !== t) throw new CliError(`${p.file}: layer ${info.layers[li]!.name} unit ${k} has threshold ${t}, another part ${had} (tally parts must share one dissect quantiles merge)`);
       thresholds[li]![k] = t;

@@ -2,21 +2,19 @@ import {
   CliError,
   META,
   boolData,
-  expectKind,
-  fixedSizeListData,
-  fixedSizeListValues,
+  flatList,
   float64Data,
   int32Data,
-  listData,
   makeBatch,
-  openArrow,
-  primitiveValues,
-  readAllBatches,
-  stringValues,
+  readKind,
   utf8Data,
+  type DissectQuantilesRows,
+  type DissectSummaryRows,
+  type DissectTallyRows,
+  type KindCodec,
   type LayerInfo,
 } from '@cnnpipe/core';
-import type { RecordBatch, Vector } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import type { FeatureLayer } from './features.js';
 import type { TopValues } from './quantile.js';
 import type { UnitLabel } from './score.js';
@@ -69,8 +67,8 @@ function metadata(kind: string, info: object, layers: LayerInfo[], model: string
   ]);
 }
 
-/** Pass 1's partial: per (layer, unit) the top values this shard saw. */
-export function quantilesBatch(info: RunInfo, tops: TopValues[]): RecordBatch {
+/** Pass 1's partial: per (layer, unit) the top values this shard saw; its metadata. */
+export function quantilesTable(info: RunInfo, tops: TopValues[]): { rows: DissectQuantilesRows; metadata: Record<string, string> } {
   const layer: string[] = [];
   const unit: number[] = [];
   const values: Float32Array[] = [];
@@ -81,14 +79,12 @@ export function quantilesBatch(info: RunInfo, tops: TopValues[]): RecordBatch {
       values.push(tops[i]!.top(k));
     }
   });
-  return makeBatch(
-    { layer: utf8Data(layer), unit: int32Data(Int32Array.from(unit)), values: listData(values, new Float32Array(0)) },
-    metadata(KIND_QUANTILES, info, info.layerInfo, info.model),
-  );
+  const rows = { layer, unit: Int32Array.from(unit), values: flatList(values, new Float32Array(0)) };
+  return { rows, metadata: Object.fromEntries(metadata(KIND_QUANTILES, info, info.layerInfo, info.model)) };
 }
 
 /** Pass 2's partial: per (layer, unit) the sums; G and the label table in the metadata. */
-export function tallyBatch(info: TallyInfo, thresholds: Float64Array[], tallies: LayerTally[]): RecordBatch {
+export function tallyTable(info: TallyInfo, thresholds: Float64Array[], tallies: LayerTally[]): { rows: DissectTallyRows; metadata: Record<string, string> } {
   const layer: string[] = [];
   const parts = info.layers.map((l, i) => ({ l, t: tallies[i]!, th: thresholds[i]! }));
   for (const { l } of parts) for (let k = 0; k < l.units; k++) layer.push(l.name);
@@ -102,60 +98,47 @@ export function tallyBatch(info: TallyInfo, thresholds: Float64Array[], tallies:
     return out;
   };
   const unit = Int32Array.from(parts.flatMap(({ l }) => Array.from({ length: l.units }, (_, k) => k)));
-  return makeBatch(
-    {
-      layer: utf8Data(layer),
-      unit: int32Data(unit),
-      threshold: float64Data(cat(parts.map((p) => p.th))),
-      inter: fixedSizeListData(cat(parts.map((p) => p.t.inter)), info.names.length),
-      act: fixedSizeListData(cat(parts.map((p) => p.t.act)), info.categories.length),
-    },
-    metadata(KIND_TALLY, info, info.layerInfo, info.model),
-  );
+  const rows: DissectTallyRows = {
+    layer,
+    unit,
+    threshold: cat(parts.map((p) => p.th)),
+    inter: cat(parts.map((p) => p.t.inter)),
+    labels: info.names.length,
+    act: cat(parts.map((p) => p.t.act)),
+    categories: info.categories.length,
+  };
+  return { rows, metadata: Object.fromEntries(metadata(KIND_TALLY, info, info.layerInfo, info.model)) };
 }
 
-/** A partial table's batches and parsed metadata, checked to be of `kind`. */
-export async function readPartial<T extends RunInfo>(file: string, kind: string): Promise<{ info: T; batches: RecordBatch[] }> {
-  const input = await openArrow(file);
-  expectKind(input.schema, kind, input.name);
+/** A partial table decoded whole, with its parsed metadata, checked to be of the codec's kind. */
+export async function readPartial<T extends RunInfo, D>(file: string, codec: KindCodec<D, unknown, never>): Promise<{ info: T; rows: D }> {
+  const input = await readKind(codec, file);
   const raw = input.schema.metadata.get(DISSECT_META);
   let info: T;
   try {
     info = JSON.parse(raw ?? '') as T;
   } catch {
-    throw new CliError(`${input.name}: no ${DISSECT_META} metadata (expected a table written by dissect ${kind === KIND_TALLY ? 'tally' : 'quantiles'})`);
+    throw new CliError(`${input.name}: no ${DISSECT_META} metadata (expected a table written by dissect ${codec.kind === KIND_TALLY ? 'tally' : 'quantiles'})`);
   }
-  return { info, batches: await readAllBatches(input) };
+  return { info, rows: await input.all() };
 }
 
-/** Rows of a partial table by (layer, unit), columns as typed arrays. */
-export function rowsOf(batches: RecordBatch[], layers: LayerShape[], file: string, read: (batch: RecordBatch, row: number, layer: number, unit: number) => void): void {
+/** Each row of a partial table by (layer, unit), checked against the layers of its metadata. */
+export function rowsOf(rows: { layer: string[]; unit: Int32Array }, layers: LayerShape[], file: string, read: (row: number, layer: number, unit: number) => void): void {
   const index = new Map(layers.map((l, i) => [l.name, i]));
   const seen = layers.map((l) => new Uint8Array(l.units));
-  for (const batch of batches) {
-    const names = stringValues(batch.getChild('layer') as Vector);
-    const units = primitiveValues(batch.getChild('unit') as Vector);
-    for (let r = 0; r < batch.numRows; r++) {
-      const li = index.get(names[r] ?? '');
-      const k = units[r]!;
-      if (li === undefined || !(k >= 0 && k < layers[li]!.units)) throw new CliError(`${file}: row for layer '${names[r]}' unit ${k} is not in its metadata's layers`);
-      seen[li]![k] = 1;
-      read(batch, r, li, k);
-    }
-  }
+  rows.layer.forEach((name, r) => {
+    const li = index.get(name);
+    const k = rows.unit[r]!;
+    if (li === undefined || !(k >= 0 && k < layers[li]!.units)) throw new CliError(`${file}: row for layer '${name}' unit ${k} is not in its metadata's layers`);
+    seen[li]![k] = 1;
+    read(r, li, k);
+  });
   layers.forEach((l, i) => {
     const missing = seen[i]!.indexOf(0);
     if (missing >= 0) throw new CliError(`${file}: no row for layer '${l.name}' unit ${missing}`);
   });
 }
-
-/** Each part's rows as typed arrays: the values list of a quantiles table. */
-export function listRow(vector: Vector, row: number): Float32Array {
-  const v = vector.get(row) as Vector | null;
-  return v ? (v.toArray() as Float32Array) : new Float32Array(0);
-}
-
-export { fixedSizeListValues };
 
 /** The `concepts` kind, extended: one row per (layer, unit). */
 export function conceptsBatch(
@@ -189,15 +172,12 @@ export function conceptsBatch(
   return makeBatch(columns, meta);
 }
 
-/** Unique detectors per category per layer (Bau et al.'s figure): a table for `plot bar`. */
-export function summaryBatch(rows: SummaryRow[], meta: Map<string, string>): RecordBatch {
-  return makeBatch(
-    {
-      layer: utf8Data(rows.map((r) => r.layer)),
-      category: utf8Data(rows.map((r) => r.category)),
-      unique: int32Data(Int32Array.from(rows, (r) => r.unique)),
-      detectors: int32Data(Int32Array.from(rows, (r) => r.detectors)),
-    },
-    new Map([...meta, [META.kind, KIND_SUMMARY]]),
-  );
+/** Unique detectors per category per layer (Bau et al.'s figure): rows for `plot bar`. */
+export function summaryRows(rows: SummaryRow[]): DissectSummaryRows {
+  return {
+    layer: rows.map((r) => r.layer),
+    category: rows.map((r) => r.category),
+    unique: Int32Array.from(rows, (r) => r.unique),
+    detectors: Int32Array.from(rows, (r) => r.detectors),
+  };
 }

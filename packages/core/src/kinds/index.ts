@@ -25,3 +25,6 @@ export * from './gram.js';
 export * from './affine-map.js';
 export * from './saliency.js';
 export * from './visualizations.js';
+export * from './dissect-quantiles.js';
+export * from './dissect-tally.js';
+export * from './dissect-summary.js';

@@ -11,6 +11,9 @@ import { similaritySummaryCodec } from './similarity-summary.js';
 import { checkColumns, KINDS } from './specs.js';
 import { saliencyCodec } from './saliency.js';
 import { vennCodec } from './venn.js';
+import { dissectQuantilesCodec } from './dissect-quantiles.js';
+import { dissectSummaryCodec } from './dissect-summary.js';
+import { dissectTallyCodec } from './dissect-tally.js';
 import { visualizationsCodec } from './visualizations.js';
 
 /** Encode, check against specs.ts, write as IPC and read back, decode. */
@@ -136,5 +139,24 @@ describe('codecs of the similarity, components, layer-similarity and venn kinds:
     expect(neuron.values[0]).toBe(3);
     const plain = visualizationsCodec.encode(visualizationsCodec.empty({ sample: false, curve: false }));
     expect(plain.schema.fields.map((f) => f.name)).toEqual(['layer', 'neuron', 'objective', 'value', 'height', 'width', 'channels', 'pixels']);
+  });
+
+  it('dissect-quantiles, dissect-tally (K labels, C categories), dissect-summary', () => {
+    const q = { layer: ['l2', 'l2'], unit: Int32Array.of(0, 1), values: flatList([Float32Array.of(3, 2), Float32Array.of(9)], new Float32Array(0)) };
+    expect(roundTrip(dissectQuantilesCodec, q)).toEqual(q);
+    const t = {
+      layer: ['l2', 'l3'],
+      unit: Int32Array.of(0, 0),
+      threshold: Float64Array.of(0.5, 1.25),
+      inter: Float64Array.of(1, 2, 3, 4, 5, 6),
+      labels: 3,
+      act: Float64Array.of(7, 8),
+      categories: 1,
+    };
+    expect(roundTrip(dissectTallyCodec, t)).toEqual(t);
+    const empty = dissectTallyCodec.decode(dissectTallyCodec.encode(dissectTallyCodec.empty({ labels: 3, categories: 1 })));
+    expect([empty.labels, empty.categories, empty.inter.length]).toEqual([3, 1, 0]);
+    const s = { layer: ['l2', 'l2'], category: ['texture', 'color'], unique: Int32Array.of(2, 0), detectors: Int32Array.of(3, 0) };
+    expect(roundTrip(dissectSummaryCodec, s)).toEqual(s);
   });
 });

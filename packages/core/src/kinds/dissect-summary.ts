@@ -1,0 +1,29 @@
+import { int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
+import { readRows, utf8Reader } from '../arrow/readers.js';
+import { utf8Column } from '../arrow/utf8-column.js';
+import type { KindCodec } from './codec.js';
+
+/** A `dissect-summary` table (dissect summary): per layer and category the unique concepts detected and the detector units. */
+export interface DissectSummaryRows {
+  layer: string[];
+  category: string[];
+  unique: Int32Array;
+  detectors: Int32Array;
+}
+
+export const dissectSummaryCodec: KindCodec<DissectSummaryRows> = {
+  kind: 'dissect-summary',
+  numbers: () => [],
+  decode: (columns) => ({
+    layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
+    category: readRows(utf8Reader(columns.getChild('category')), columns.numRows).map(String),
+    unique: Int32Array.from(primitiveValues(columns.getChild('unique')!)),
+    detectors: Int32Array.from(primitiveValues(columns.getChild('detectors')!)),
+  }),
+  encode: (rows, metadata) =>
+    makeBatch(
+      { layer: utf8Column(rows.layer), category: utf8Column(rows.category), unique: int32Data(rows.unique), detectors: int32Data(rows.detectors) },
+      metadata,
+    ),
+  empty: () => ({ layer: [], category: [], unique: new Int32Array(0), detectors: new Int32Array(0) }),
+};
