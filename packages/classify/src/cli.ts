@@ -1,7 +1,5 @@
 import {
-  CliError,
   KindWriter,
-  META,
   UsageError,
   accuracyCodec,
   activationsCodec,
@@ -18,7 +16,7 @@ import {
 import { Truth } from './classes.js';
 import { pickColumn } from './columns.js';
 import { accuracyRows, predict } from './predict.js';
-import { readWeights, shortName } from './weights.js';
+import { readWeights, shortName, sourceName } from './weights.js';
 
 interface ClassifyArgs extends CommonArgs {
   model?: string;
@@ -67,17 +65,12 @@ export function main(argv?: string[]): Promise<void> {
         const { linear, name } = args.model ? { linear: readFinalLinear(args.model), name: shortName(args.model) } : await readWeights(args.weights!);
         const input = await openArrow(file);
         expectKind(input.schema, 'activations', input.name);
-        const col = pickColumn(input.schema, input.name, args.column);
-        if (col.width !== linear.d) {
-          throw new CliError(`${input.name}: column '${col.name}' has ${col.width} features (expected ${linear.d}, the input width of ${name}'s classifier)`);
-        }
+        const col = pickColumn(input.schema, input.name, args.column, { width: linear.d, classifier: name });
         const truth = Truth.of(input, name, linear, args.classes, ctx.warn);
         const reader = await readKind(activationsCodec, input, { guard: ctx.nonFinite(input.name, 'images'), columns: [col.name] });
-        const meta = input.schema.metadata;
         if (args.summary) {
           const t = await predict(reader, col.name, linear, truth);
-          const source = meta.get('cnnpipe.source') ?? (meta.get(META.model) ? shortName(meta.get(META.model)!) : input.name);
-          return writeKind(accuracyCodec, args.output, accuracyRows(t, source, name), { from: input.schema });
+          return writeKind(accuracyCodec, args.output, accuracyRows(t, sourceName(input), name), { from: input.schema });
         }
         const writer = KindWriter.open(predictionsCodec, args.output, { from: input.schema, metadata: { 'cnnpipe.classifier': name } });
         await predict(reader, col.name, linear, truth, (rows) => writer.write(rows));

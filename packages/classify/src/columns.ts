@@ -5,8 +5,19 @@ function isFeature(type: DataType): boolean {
   return DataType.isFixedSizeList(type) && DataType.isFloat(type.children[0]!.type);
 }
 
-/** The column to classify: asked, else the one `lstsq apply` added, else the only feature column. */
-export function pickColumn(schema: Schema, source: string, asked?: string): { name: string; width: number } {
+/**
+ * The column to classify: asked, else the one `lstsq apply` added, else the only feature
+ * column; it must have the classifier's input width.
+ */
+export function pickColumn(schema: Schema, source: string, asked: string | undefined, want: { width: number; classifier: string }): { name: string; width: number } {
+  const col = findColumn(schema, source, asked);
+  if (col.width !== want.width) {
+    throw new CliError(`${source}: column '${col.name}' has ${col.width} features (expected ${want.width}, the input width of ${want.classifier}'s classifier)`);
+  }
+  return col;
+}
+
+function findColumn(schema: Schema, source: string, asked?: string): { name: string; width: number } {
   const features = schema.fields.filter((f) => isFeature(f.type));
   const named = asked ?? schema.metadata.get('cnnpipe.mapped_column');
   if (named !== undefined) {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { META, readAffineMap, type Linear } from '@cnnpipe/core';
+import { META, readAffineMap, type ArrowInput, type Linear } from '@cnnpipe/core';
 
 /** A model's or table's short name: its file name without .onnx/.arrows/.arrow. */
 export function shortName(name: string): string {
@@ -12,4 +12,10 @@ export async function readWeights(file: string): Promise<{ linear: Linear; name:
   const meta = map.schema.metadata;
   const name = meta.get('cnnpipe.target') ?? (meta.get(META.model) ? shortName(meta.get(META.model)!) : shortName(file));
   return { linear: { k: map.db, d: map.da, weights: map.weights, bias: map.bias }, name };
+}
+
+/** What features an input holds, for the accuracy row: cnnpipe.source (lstsq apply), else its model, else the input. */
+export function sourceName(input: ArrowInput): string {
+  const meta = input.schema.metadata;
+  return meta.get('cnnpipe.source') ?? (meta.get(META.model) ? shortName(meta.get(META.model)!) : input.name);
 }
