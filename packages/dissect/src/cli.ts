@@ -1,62 +1,7 @@
-import { PRESETS, RESIZE_KERNELS, UsageError, parseExecutionProvider, runTool, type CommonArgs } from '@cnnpipe/core';
-import { dissectWhole, mergeParts, quantilesPart, tallyPart, writeOutcome, type ModelArgs } from './run.js';
+import { PRESETS, RESIZE_KERNELS, UsageError, runTool } from '@cnnpipe/core';
+import { SUBCOMMANDS, modelArgs, type DissectArgs } from './args.js';
+import { dissectWhole, mergeParts, quantilesPart, tallyPart, writeOutcome } from './run.js';
 import { summaryCommand } from './summary-command.js';
-
-interface DissectArgs extends CommonArgs {
-  model?: string;
-  layer?: string | string[];
-  probe?: string;
-  categories?: string;
-  quantile: number;
-  threshold: number;
-  batch: number;
-  ep: string;
-  requireEp: boolean;
-  shard?: string;
-  preset?: string;
-  size?: number;
-  resize?: number;
-  mean?: string;
-  std?: string;
-  resizeKernel: string;
-  recompute: boolean;
-  tallyCsv?: string;
-  montage?: string;
-  top: number;
-  detectorsOnly: boolean;
-}
-
-const SUBCOMMANDS = ['quantiles', 'tally', 'merge', 'summary'] as const;
-
-function modelArgs(args: DissectArgs, sub: string): ModelArgs {
-  const need = (v: string | undefined, flag: string) => {
-    if (!v) throw new UsageError(`dissect ${sub} needs ${flag}`);
-    return v;
-  };
-  const layers = ([] as string[]).concat(args.layer ?? []).map(String);
-  if (layers.length === 0) throw new UsageError(`dissect ${sub} needs --layer NAME (see extract --list-layers)`);
-  if (!(args.quantile > 0 && args.quantile < 1)) throw new UsageError(`--quantile must be in (0, 1), got ${args.quantile}`);
-  if (!Number.isInteger(args.batch) || args.batch < 1) throw new UsageError(`--batch must be a positive integer, got ${args.batch}`);
-  const categories = args.categories?.split(',').map((c) => c.trim()).filter(Boolean);
-  if (categories && categories.length === 0) throw new UsageError('--categories: expected names like object,part,scene,texture,color');
-  return {
-    model: need(args.model, '--model M.onnx'),
-    layer: layers,
-    probe: need(args.probe, '--probe BRODEN_DIR'),
-    categories,
-    quantile: args.quantile,
-    batch: args.batch,
-    ep: parseExecutionProvider(args.ep),
-    requireEp: args.requireEp,
-    shard: args.shard,
-    preset: args.preset,
-    size: args.size,
-    resize: args.resize,
-    mean: args.mean,
-    std: args.std,
-    resizeKernel: args.resizeKernel,
-  };
-}
 
 export function main(argv?: string[]): Promise<void> {
   const given = argv ?? process.argv.slice(2);
