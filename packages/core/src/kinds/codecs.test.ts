@@ -1,4 +1,4 @@
-import { RecordBatch } from 'apache-arrow';
+import { RecordBatch, Table } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { readRows } from '../arrow/readers.js';
 import { activationsCodec, layerColumns } from './activations.js';
@@ -118,5 +118,24 @@ describe('one codec per kind: encode then decode gives the rows back', () => {
     expect(batch.getChild('mf')!.nullCount).toBe(1);
     expect(batch.getChild('mf')!.get(1)).toBeNull();
     expect(decoded).toEqual(rows);
+  });
+
+  it('every codec decodes a table of no batches (a stream with no rows, read whole)', () => {
+    const tables = [
+      activationsCodec.encode(activationsCodec.empty([{ name: 'l', size: 3 }])),
+      topkCodec.encode(topkCodec.empty({ argmax: true })),
+      cofCodec.encode(cofCodec.empty({ classes: 2 })),
+      conceptsCodec.encode(conceptsCodec.empty()),
+      predictionsCodec.encode(predictionsCodec.empty()),
+      accuracyCodec.encode(accuracyCodec.empty()),
+      neuronStatsCodec.encode(neuronStatsCodec.empty()),
+    ].map((batch) => new Table(batch.schema, []));
+    expect(activationsCodec.decode(tables[0]!).rows).toBe(0);
+    expect(topkCodec.decode(tables[1]!).neuron.length).toBe(0);
+    expect(cofCodec.decode(tables[2]!)).toMatchObject({ classes: 2, layer: [] });
+    expect(conceptsCodec.decode(tables[3]!).layer).toEqual([]);
+    expect(predictionsCodec.decode(tables[4]!).pred.length).toBe(0);
+    expect(accuracyCodec.decode(tables[5]!).n.length).toBe(0);
+    expect(neuronStatsCodec.decode(tables[6]!).gini.length).toBe(0);
   });
 });
