@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CliError, describeType, expectKind, fixedSizeListValues, kindOf, matchesType, openArrow, stringValues } from '@cnnpipe/core';
+import { CliError, describeType, embeddingsCodec, expectKind, kindOf, matchesType, openArrow, stringValues, type EmbeddingsRows } from '@cnnpipe/core';
 import { DataType, type Vector } from 'apache-arrow';
 import { checkFinite, isFloatList } from './checks.js';
 
@@ -12,13 +12,10 @@ export interface ConceptsInput {
   values: Float32Array;
 }
 
-/** Rows of a List<float> or FixedSizeList<float> column as one row-major buffer of `dim` per row. */
+const fromCodec = (rows: EmbeddingsRows) => ({ values: rows.embedding.slice(), dim: rows.dim });
+
+/** Rows of a List<float> column (a foreign table's) as one row-major buffer of `dim` per row. */
 function embeddingRows(vector: Vector, source: string, words: string[], first: number): { values: Float32Array; dim: number } {
-  const type = vector.type as DataType;
-  if (DataType.isFixedSizeList(type)) {
-    const { values, size } = fixedSizeListValues(vector);
-    return { values: Float32Array.from(values.subarray(0, vector.length * size)), dim: size };
-  }
   let dim = -1;
   const rows: ArrayLike<number>[] = [];
   for (let r = 0; r < vector.length; r++) {
@@ -71,7 +68,8 @@ export async function readConceptTable(file: string): Promise<ConceptsInput> {
     for (let r = 0; r < vector.length; r++) {
       if (!vector.isValid(r)) throw new CliError(`${input.name}: concept '${words[first + r]}' has a null embedding (expected D numbers)`);
     }
-    const rows = embeddingRows(vector, input.name, words, first);
+    // The embeddings kind's FixedSizeList through its codec; a List<float> (pyarrow's) row by row.
+    const rows = DataType.isFixedSizeList(vector.type) ? fromCodec(embeddingsCodec.decode(batch)) : embeddingRows(vector, input.name, words, first);
     if (dim >= 0 && rows.dim !== dim) throw new CliError(`${input.name}: concept '${words[first]}' has ${rows.dim} values (expected ${dim})`);
     dim = rows.dim;
     parts.push(rows.values);

@@ -28,3 +28,4 @@ export * from './visualizations.js';
 export * from './dissect-quantiles.js';
 export * from './dissect-tally.js';
 export * from './dissect-summary.js';
+export * from './embeddings.js';

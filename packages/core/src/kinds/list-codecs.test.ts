@@ -11,6 +11,7 @@ import { similaritySummaryCodec } from './similarity-summary.js';
 import { checkColumns, KINDS } from './specs.js';
 import { saliencyCodec } from './saliency.js';
 import { vennCodec } from './venn.js';
+import { embeddingsCodec } from './embeddings.js';
 import { dissectQuantilesCodec } from './dissect-quantiles.js';
 import { dissectSummaryCodec } from './dissect-summary.js';
 import { dissectTallyCodec } from './dissect-tally.js';
@@ -158,5 +159,11 @@ describe('codecs of the similarity, components, layer-similarity and venn kinds:
     expect([empty.labels, empty.categories, empty.inter.length]).toEqual([3, 1, 0]);
     const s = { layer: ['l2', 'l2'], category: ['texture', 'color'], unique: Int32Array.of(2, 0), detectors: Int32Array.of(3, 0) };
     expect(roundTrip(dissectSummaryCodec, s)).toEqual(s);
+  });
+
+  it('embeddings: D values per concept word', () => {
+    const rows = { concept: ['dog', 'stripes'], embedding: Float32Array.of(1, 0, 0.5, 0.5, -1, 2), dim: 3 };
+    expect(roundTrip(embeddingsCodec, rows)).toEqual(rows);
+    expect(embeddingsCodec.decode(embeddingsCodec.encode(embeddingsCodec.empty({ dim: 4 }))).dim).toBe(4);
   });
 });
