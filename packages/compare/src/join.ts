@@ -1,76 +1,11 @@
-import { CliError, NonFiniteGuard, fixedSizeListValues, stringValues, type ArrowInput, type NumericArray } from '@cnnpipe/core';
-import type { RecordBatch } from 'apache-arrow';
+import { ActivationsCursor, CliError, NonFiniteGuard, type ArrowInput, type NumericArray } from '@cnnpipe/core';
 import type { SideLayout } from './layers.js';
 
-/** Rows both tables hold, in order: per layer, rows x width values (views into the batches). */
+/** Rows both tables hold, in order: per layer, rows x width values (views into the batches; core's ActivationsCursor reads them). */
 export interface JoinedBlock {
   rows: number;
   a: NumericArray[];
   b: NumericArray[];
-}
-
-/** One table's rows batch by batch: image names and the layers' flat values. */
-class Cursor {
-  private images: (string | null)[] = [];
-  private values: NumericArray[] = [];
-  private pos = 0;
-  private readonly it: AsyncGenerator<RecordBatch>;
-  /** Rows of the current batch holding NaN/Inf in a compared layer (core's policy). */
-  private bad: Set<number> | null = null;
-  row = 0;
-
-  constructor(
-    readonly input: ArrowInput,
-    readonly side: SideLayout,
-    readonly guard: NonFiniteGuard,
-  ) {
-    this.it = input.batches();
-  }
-
-  /** Rows left in the current batch, loading the next batch when needed; 0 at the end. */
-  async available(): Promise<number> {
-    while (this.pos >= this.images.length) {
-      const next = await this.it.next();
-      if (next.done) return 0;
-      const batch = next.value;
-      const bad = this.guard.scanBatch(batch, this.row, this.side.layers.map((l) => l.name));
-      this.bad = bad ? new Set(bad) : null;
-      this.images = stringValues(batch.getChild('image')!);
-      this.values = this.side.layers.map((l) => fixedSizeListValues(batch.getChild(l.name)!).values);
-      this.pos = 0;
-    }
-    return this.images.length - this.pos;
-  }
-
-  /** Whether the row `offset` rows ahead holds NaN/Inf. */
-  spoiled(offset: number): boolean {
-    return this.bad !== null && this.bad.has(this.pos + offset);
-  }
-
-  image(offset: number): string | null {
-    return this.images[this.pos + offset]!;
-  }
-
-  /** The layers' values of `count` rows starting `offset` rows ahead (views). */
-  view(offset: number, count: number): NumericArray[] {
-    const at = this.pos + offset;
-    return this.side.layers.map((l, i) => this.values[i]!.subarray(at * l.width, (at + count) * l.width));
-  }
-
-  advance(count: number): void {
-    this.pos += count;
-    this.row += count;
-  }
-
-  /** The image names from here to the end (only on the error path). */
-  async rest(): Promise<(string | null)[]> {
-    const out: (string | null)[] = [];
-    while ((await this.available()) > 0) {
-      out.push(...this.images.slice(this.pos));
-      this.pos = this.images.length;
-    }
-    return out;
-  }
 }
 
 const show = (image: string | null): string => (image === null ? 'null' : `'${image}'`);
@@ -79,7 +14,7 @@ const show = (image: string | null): string => (image === null ? 'null' : `'${im
  * Why two tables' images differ, once rows stopped matching: the first image of one that the
  * other lacks (the matched prefix is the same in both, so the rests decide), else an order.
  */
-async function mismatch(a: Cursor, b: Cursor): Promise<CliError> {
+async function mismatch(a: ActivationsCursor, b: ActivationsCursor): Promise<CliError> {
   const at = a.row;
   const [ra, rb] = await Promise.all([a.rest(), b.rest()]);
   const inB = new Set(rb);
@@ -108,8 +43,9 @@ export async function* joinByImage(
   lb: SideLayout,
   guards: [NonFiniteGuard, NonFiniteGuard] = [new NonFiniteGuard(a.name, false), new NonFiniteGuard(b.name, false)],
 ): AsyncGenerator<JoinedBlock> {
-  const ca = new Cursor(a, la, guards[0]);
-  const cb = new Cursor(b, lb, guards[1]);
+  const columns = (side: SideLayout) => side.layers.map((l) => ({ name: l.name, width: l.width }));
+  const ca = new ActivationsCursor(a, columns(la), guards[0]);
+  const cb = new ActivationsCursor(b, columns(lb), guards[1]);
   for (;;) {
     const [na, nb] = await Promise.all([ca.available(), cb.available()]);
     if (na === 0 && nb === 0) break;

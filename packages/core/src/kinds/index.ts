@@ -29,3 +29,4 @@ export * from './dissect-quantiles.js';
 export * from './dissect-tally.js';
 export * from './dissect-summary.js';
 export * from './embeddings.js';
+export * from './activations-cursor.js';
