@@ -1,4 +1,4 @@
-import { adoptForeign, ArrowWriter, conceptsCodec, expectKind, fixedSizeListData, makeBatch, META, utf8Data } from '@cnnpipe/core';
+import { adoptForeign, ArrowWriter, conceptsCodec, embeddingsCodec, expectKind, makeBatch, META } from '@cnnpipe/core';
 import type { Data, RecordBatch } from 'apache-arrow';
 import { toConcepts } from './concepts.js';
 import { toEmbeddings } from './embeddings.js';
@@ -24,8 +24,8 @@ function csvBatch(header: string[], rows: string[][], source: string, options: T
     return conceptsCodec.encode(concepts, metadata);
   }
   if (options.kind === 'embeddings') {
-    const embeddings = toEmbeddings(header, rows, source);
-    return makeBatch({ concept: utf8Data(embeddings.concept), embedding: fixedSizeListData(embeddings.values, embeddings.dim) }, metadata);
+    const { concept, values, dim } = toEmbeddings(header, rows, source);
+    return embeddingsCodec.encode({ concept, embedding: values, dim }, metadata);
   }
   const columns: Record<string, Data> = {};
   header.forEach((name, c) => {
