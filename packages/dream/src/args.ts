@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { CliError, UsageError, modelPixels, type CommonArgs, type Preprocess } from '@cnnpipe/core';
+import { CliError, META, UsageError, modelPixels, resolvePreprocess, type CommonArgs, type Preprocess } from '@cnnpipe/core';
 import { fromBytes } from './measure.js';
 import type { ObjectiveKind } from './objectives.js';
 import type { ParamKind } from './param/image.js';
+import type { RenderOptions } from './render.js';
 import type { TransformSet } from './transforms.js';
 
 /** dream's options, their checks, the jobs they ask for, and the --from image. */
@@ -95,3 +96,55 @@ export async function startImage(path: string, channels: 1 | 3, size: number): P
   }
 }
 
+
+/** The network's preprocessing: extract's flags where given, else the model's and the preset's. */
+export function dreamPreprocess(args: DreamArgs, input: { channels: number; size?: number }): Preprocess {
+  return resolvePreprocess(
+    input.channels,
+    {
+      ...(args.preset !== undefined ? { preset: args.preset } : {}),
+      ...(args.inputSize !== undefined ? { size: args.inputSize } : {}),
+      ...(args.resize !== undefined ? { resize: args.resize } : {}),
+      ...(args.mean !== undefined ? { mean: args.mean } : {}),
+      ...(args.std !== undefined ? { std: args.std } : {}),
+      ...(args.resizeKernel !== undefined ? { resizeKernel: args.resizeKernel } : {}),
+    },
+    input.size,
+  );
+}
+
+/** What each render of a batch takes (its seed differs per batch). */
+export function renderOptions(args: DreamArgs, pp: Preprocess, from: Float32Array | undefined): (seed: number) => RenderOptions {
+  return (seed: number): RenderOptions => ({
+    param: args.param,
+    size: args.size,
+    channels: pp.channels,
+    steps: args.steps,
+    lr: args.lr,
+    transforms: args.transforms,
+    seed,
+    view: { resize: pp.resize, size: pp.size, mean: pp.mean, std: pp.std },
+    ...(from ? { from } : {}),
+  });
+}
+
+/** The visualizations table's metadata: the model, preprocessing, layer, and how the images were made. */
+export function dreamMetadata(args: DreamArgs, pp: Preprocess, tensor: string, tapShape: number[], objective: string): Record<string, string> {
+  return {
+    [META.kind]: 'visualizations',
+    [META.model]: args.model,
+    [META.preprocess]: JSON.stringify(pp),
+    [META.layers]: JSON.stringify([{ name: args.layer, tensor, shape: tapShape }]),
+    'cnnpipe.dream': JSON.stringify({
+      objective,
+      size: args.size,
+      steps: args.steps,
+      lr: args.lr,
+      param: args.param,
+      transforms: args.transforms,
+      seed: args.seed,
+      batch: args.batch,
+      ...(args.from ? { from: args.from } : {}),
+    }),
+  };
+}

@@ -1,9 +1,8 @@
-import { KindWriter, META, PRESETS, RESIZE_KERNELS, parseExecutionProvider, resolvePreprocess, runTool, visualizationsCodec } from '@cnnpipe/core';
+import { KindWriter, PRESETS, RESIZE_KERNELS, parseExecutionProvider, runTool, visualizationsCodec } from '@cnnpipe/core';
 import { loadModel, modelInput, resolveLayer } from '@cnnpipe/extract';
-import { checkArgs, plan, startImage, type DreamArgs } from './args.js';
+import { checkArgs, dreamMetadata, dreamPreprocess, plan, renderOptions, startImage, type DreamArgs } from './args.js';
 import { OnnxEngine } from './engine.js';
 import { objectiveName, type ObjectiveSpec } from './objectives.js';
-import type { RenderOptions } from './render.js';
 import { renderJobs } from './render-jobs.js';
 
 export function main(argv?: string[]): Promise<void> {
@@ -56,18 +55,7 @@ export function main(argv?: string[]): Promise<void> {
         const model = loadModel(args.model);
         const tensor = resolveLayer(model, args.layer);
         const input = modelInput(model);
-        const pp = resolvePreprocess(
-          input.channels,
-          {
-            ...(args.preset !== undefined ? { preset: args.preset } : {}),
-            ...(args.inputSize !== undefined ? { size: args.inputSize } : {}),
-            ...(args.resize !== undefined ? { resize: args.resize } : {}),
-            ...(args.mean !== undefined ? { mean: args.mean } : {}),
-            ...(args.std !== undefined ? { std: args.std } : {}),
-            ...(args.resizeKernel !== undefined ? { resizeKernel: args.resizeKernel } : {}),
-          },
-          input.size,
-        );
+        const pp = dreamPreprocess(args, input);
         const engine = await OnnxEngine.create(model, tensor, {
           size: pp.size,
           ep,
@@ -79,39 +67,10 @@ export function main(argv?: string[]): Promise<void> {
         const jobs = plan(args, layerChannels);
         const from = args.from ? await startImage(args.from, pp.channels, args.size) : undefined;
         const spec = (units: number[]): ObjectiveSpec => ({ kind: args.objective, channels: units, diversity: args.diversity });
-        const options = (seed: number): RenderOptions => ({
-          param: args.param,
-          size: args.size,
-          channels: pp.channels,
-          steps: args.steps,
-          lr: args.lr,
-          transforms: args.transforms,
-          seed,
-          view: { resize: pp.resize, size: pp.size, mean: pp.mean, std: pp.std },
-          ...(from ? { from } : {}),
-        });
-        const metadata = new Map<string, string>([
-          [META.kind, 'visualizations'],
-          [META.model, args.model],
-          [META.preprocess, JSON.stringify(pp)],
-          [META.layers, JSON.stringify([{ name: args.layer, tensor, shape: engine.tapShape }])],
-          [
-            'cnnpipe.dream',
-            JSON.stringify({
-              objective: objectiveName(spec([])),
-              size: args.size,
-              steps: args.steps,
-              lr: args.lr,
-              param: args.param,
-              transforms: args.transforms,
-              seed: args.seed,
-              batch: args.batch,
-              ...(args.from ? { from: args.from } : {}),
-            }),
-          ],
-        ]);
+        const options = renderOptions(args, pp, from);
+        const metadata = dreamMetadata(args, pp, tensor, engine.tapShape, objectiveName(spec([])));
         const shape = { sample: args.diversity !== 0, curve: args.curve };
-        const writer = KindWriter.open(visualizationsCodec, args.output, { metadata: Object.fromEntries(metadata), shape });
+        const writer = KindWriter.open(visualizationsCodec, args.output, { metadata, shape });
         await renderJobs(jobs, engine, pp, args, spec, options, ctx, (rows) => writer.write(rows));
         await writer.close();
       },
