@@ -1,4 +1,4 @@
-import { AttributeType, ElemType, encodeModel, intAttribute, ort, valueInfo, type onnx } from '@cnnpipe/core';
+import { AttributeType, ElemType, KERNEL_SESSION_OPTIONS, encodeModel, intAttribute, ort, valueInfo, type onnx } from '@cnnpipe/core';
 
 /**
  * One onnxruntime graph that turns a block of rows into its float64 sufficient statistics:
@@ -59,13 +59,8 @@ function gramSession(px: Precision, py: Precision, panels: number): Promise<ort.
       output.push(valueInfo(`G${p}`, f64, [`h${p}`, `w${p}`]));
     }
     const model = encodeModel({ name: 'cnnpipe_gram_block', node, input, output });
-    session = ort.InferenceSession.create(model, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      // Worker threads sleep between blocks instead of spinning while JavaScript gathers the
-      // next block: 0.3 CPU s less at 20k x 1024 -> 1536, no wall time lost.
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    // Threads sleep between blocks while JavaScript gathers the next one (core's kernel options).
+    session = ort.InferenceSession.create(model, KERNEL_SESSION_OPTIONS);
     sessions.set(key, session);
   }
   return session;

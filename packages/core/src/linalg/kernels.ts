@@ -1,6 +1,18 @@
 import { ElemType, encodeModel, intAttribute, valueInfo } from '../onnx/graph.js';
 import { ort } from '../onnx/session.js';
 
+/**
+ * Session options of a kernel graph: CPU, every optimisation, and worker threads that sleep
+ * between calls instead of spinning. A solve makes hundreds of calls with JavaScript between
+ * them; spinning cost lstsq's 1024-wide solve 0.8 CPU s instead of 0.5 and its Gram blocks
+ * 0.3 CPU s more at 20k x 1024 -> 1536 (same wall time on this 2-core machine).
+ */
+export const KERNEL_SESSION_OPTIONS = {
+  executionProviders: ['cpu'],
+  graphOptimizationLevel: 'all',
+  extra: { session: { intra_op: { allow_spinning: '0' } } },
+} as const satisfies Parameters<typeof ort.InferenceSession.create>[1];
+
 export type FloatArray = Float32Array | Float64Array;
 
 /** A dense row-major matrix. */
@@ -47,14 +59,7 @@ function gemmSession(precision: Precision, transA: boolean, transB: boolean): Pr
       ],
       output: [valueInfo('Y', elem, ['m', 'n'])],
     });
-    session = ort.InferenceSession.create(model, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      // Worker threads sleep between calls instead of spinning: a solve makes hundreds of
-      // calls with JavaScript between them, and spinning cost lstsq's 1024-wide solve 0.8
-      // CPU s instead of 0.5 (same wall time on this 2-core machine).
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    session = ort.InferenceSession.create(model, KERNEL_SESSION_OPTIONS);
     sessions.set(key, session);
   }
   return session;
