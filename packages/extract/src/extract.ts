@@ -5,12 +5,10 @@ import {
   decodeBatch,
   META,
   NonFiniteGuard,
+  activationsCodec,
   createSession,
-  fixedSizeListData,
-  int32Data,
-  makeBatch,
   ort,
-  utf8Data,
+  type ActivationsRows,
   type ExecutionProvider,
   type LayerInfo,
   type Progress,
@@ -346,25 +344,23 @@ function toRecordBatch(
   metadata: Map<string, string>,
 ): RecordBatch {
   const labels = Int32Array.from(items, (item) => (item.className === null ? 0 : classIndex.get(item.className)!));
-  const columns: Record<string, ReturnType<typeof utf8Data> | ReturnType<typeof fixedSizeListData> | ReturnType<typeof int32Data>> = {
-    image: utf8Data(items.map((i) => i.path)),
-    label: int32Data(labels, (i) => items[i]!.className === null),
-    class: utf8Data(items.map((i) => i.className)),
+  const columns: ActivationsRows['columns'] = [];
+  const column = (name: string, tensor: ort.Tensor) => {
+    const size = Number(tensor.dims[1]);
+    columns.push({ name, size, values: leading(tensor.data as Float32Array | Int32Array, items.length, size) });
   };
   plan.taps.forEach((tap, i) => {
-    const pooled = result[outputNames.pooled(i)]!;
-    const width = Number(pooled.dims[1]);
-    columns[tap.name] = fixedSizeListData(leading(pooled.data as Float32Array, items.length, width), width);
-    if (plan.argmax) {
-      const index = result[outputNames.argmax(i)]!;
-      const cells = Number(index.dims[1]);
-      columns[`${tap.name}:argmax`] = fixedSizeListData(leading(index.data as Int32Array, items.length, cells), cells);
-    }
+    column(tap.name, result[outputNames.pooled(i)]!);
+    if (plan.argmax) column(`${tap.name}:argmax`, result[outputNames.argmax(i)]!);
   });
-  if (plan.logits) {
-    const logits = result[plan.model.outputs[0]!]!;
-    const width = Number(logits.dims[1]);
-    columns.logits = fixedSizeListData(leading(logits.data as Float32Array, items.length, width), width);
-  }
-  return makeBatch(columns, metadata);
+  if (plan.logits) column('logits', result[plan.model.outputs[0]!]!);
+  return activationsCodec.encode(
+    {
+      image: items.map((i) => i.path),
+      label: { values: labels, isNull: (r) => items[r]!.className === null },
+      class: items.map((i) => i.className),
+      columns,
+    },
+    metadata,
+  );
 }
