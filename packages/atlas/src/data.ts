@@ -3,18 +3,27 @@ import {
   META,
   NonFiniteGuard,
   classesOf,
+  cofCodec,
+  componentsCodec,
+  conceptsCodec,
   expectKind,
-  fixedSizeListValues,
+  floatColumns,
   layersOf,
+  listRow,
+  neuronStatsCodec,
   openArrow,
   parsePreprocess,
-  primitiveValues,
-  readAllBatches,
-  stringValues,
+  readKind,
+  saliencyCodec,
+  similarityCodec,
+  topkCodec,
+  utf8Reader,
+  visualizationsCodec,
+  type KindCodec,
   type LayerInfo,
   type Preprocess,
 } from '@cnnpipe/core';
-import type { RecordBatch, Schema, Vector } from 'apache-arrow';
+import type { RecordBatch, Schema } from 'apache-arrow';
 
 /** One of a neuron's top images (a topk row). */
 export interface TopImage {
@@ -93,46 +102,31 @@ export interface AtlasInputs {
   saliency?: string;
 }
 
-interface Loaded {
-  name: string;
-  schema: Schema;
-  batches: RecordBatch[];
-}
-
 /** Core's NaN/Inf policy for one input (stop, or drop rows with --skip-nonfinite). */
 export type NonFinitePolicy = (input: string) => NonFiniteGuard;
 
-async function load(path: string, kind: string, flag: string, policy: NonFinitePolicy): Promise<Loaded> {
+/** A table read through its kind's codec: each batch decoded, with the batch for its nulls and extra columns. */
+interface Loaded<D> {
+  name: string;
+  schema: Schema;
+  parts: { batch: RecordBatch; rows: D }[];
+}
+
+async function load<D>(codec: KindCodec<D, unknown, never>, path: string, flag: string, policy: NonFinitePolicy): Promise<Loaded<D>> {
   const input = await openArrow(path);
-  expectKind(input.schema, kind, `--${flag} ${input.name}`);
+  expectKind(input.schema, codec.kind, `--${flag} ${input.name}`);
   // Every float column (values, statistics, pixels, similarity rows, scores); nulls are fine.
-  const guard = policy(input.name);
-  const batches: RecordBatch[] = [];
-  let row = 0;
-  for (const batch of await readAllBatches(input)) {
-    batches.push(...guard.filterBatch(batch, row));
-    row += batch.numRows;
-  }
-  guard.finish();
-  return { name: input.name, schema: input.schema, batches };
+  const reader = await readKind(codec, input, { guard: policy, columns: floatColumns(input.schema) });
+  const parts: Loaded<D>['parts'] = [];
+  for await (const batch of reader.records()) parts.push({ batch, rows: codec.decode(batch) });
+  return { name: input.name, schema: input.schema, parts };
 }
 
-function column(batch: RecordBatch, name: string): Vector {
-  return batch.getChild(name) as Vector;
-}
+/** Whether row `r` of a batch's column is not null. */
+const valid = (batch: RecordBatch, name: string, r: number): boolean => batch.getChild(name)?.isValid(r) ?? false;
 
-/** Calls `row` with a getter for every row of every batch. */
-function eachRow(table: Loaded, row: (get: (name: string) => unknown, batch: RecordBatch, r: number) => void): void {
-  for (const batch of table.batches) {
-    const cache = new Map<string, Vector>();
-    const get = (r: number) => (name: string) => {
-      let v = cache.get(name);
-      if (!v) cache.set(name, (v = column(batch, name)));
-      return v.get(r) as unknown;
-    };
-    for (let r = 0; r < batch.numRows; r++) row(get(r), batch, r);
-  }
-}
+/** A statistic as the table holds it: null (read as NaN by the codec) stays null. */
+const orNull = (v: number): number => (Number.isNaN(v) ? (null as unknown as number) : v);
 
 /** Of two labels for one unit, the higher-scoring (a NaN score loses; ties keep the first). */
 export function betterConcept(current: Neuron['concept'], candidate: NonNullable<Neuron['concept']>): NonNullable<Neuron['concept']> {
@@ -142,14 +136,14 @@ export function betterConcept(current: Neuron['concept'], candidate: NonNullable
 
 /** Reads and joins the tables by (layer, neuron); layers in the order extract tapped them. */
 export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy = (name) => new NonFiniteGuard(name, false)): Promise<AtlasData> {
-  const topk = await load(inputs.topk, 'topk', 'topk', policy);
-  const cof = await load(inputs.cof, 'cof', 'cof', policy);
-  const stats = await load(inputs.stats, 'neuron-stats', 'stats', policy);
-  const components = inputs.components ? await load(inputs.components, 'components', 'components', policy) : undefined;
-  const similarity = inputs.similarity ? await load(inputs.similarity, 'similarity', 'similarity', policy) : undefined;
-  const concepts = inputs.concepts ? await load(inputs.concepts, 'concepts', 'concepts', policy) : undefined;
-  const saliency = inputs.saliency ? await load(inputs.saliency, 'saliency', 'saliency', policy) : undefined;
-  const visualizations = inputs.visualizations ? await load(inputs.visualizations, 'visualizations', 'visualizations', policy) : undefined;
+  const topk = await load(topkCodec, inputs.topk, 'topk', policy);
+  const cof = await load(cofCodec, inputs.cof, 'cof', policy);
+  const stats = await load(neuronStatsCodec, inputs.stats, 'stats', policy);
+  const components = inputs.components ? await load(componentsCodec, inputs.components, 'components', policy) : undefined;
+  const similarity = inputs.similarity ? await load(similarityCodec, inputs.similarity, 'similarity', policy) : undefined;
+  const concepts = inputs.concepts ? await load(conceptsCodec, inputs.concepts, 'concepts', policy) : undefined;
+  const saliency = inputs.saliency ? await load(saliencyCodec, inputs.saliency, 'saliency', policy) : undefined;
+  const visualizations = inputs.visualizations ? await load(visualizationsCodec, inputs.visualizations, 'visualizations', policy) : undefined;
 
   const preprocess = parsePreprocess(topk.schema.metadata.get(META.preprocess), `--topk ${topk.name}`);
   const classes = classesOf(topk.schema) ?? classesOf(cof.schema) ?? [];
@@ -163,117 +157,99 @@ export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy
     return n;
   };
 
-  const hasArgmax = topk.schema.fields.some((f) => f.name === 'argmax');
-  eachRow(topk, (get) => {
-    const image = get('image') as string | null;
-    if (image === null) return;
-    neuronOf(get('layer') as string, get('neuron') as number).top.push({
-      rank: get('rank') as number,
-      image,
-      label: (get('label') as number | null) ?? null,
-      cls: (get('class') as string | null) ?? null,
-      value: get('value') as number,
-      argmax: hasArgmax ? ((get('argmax') as number | null) ?? null) : null,
-    });
-  });
-  for (const byNeuron of layers.values()) for (const n of byNeuron.values()) n.top.sort((a, b) => a.rank - b.rank);
-
-  for (const batch of cof.batches) {
-    const layer = stringValues(column(batch, 'layer'));
-    const neuron = primitiveValues(column(batch, 'neuron'));
-    const { values, size } = fixedSizeListValues(column(batch, 'counts'));
-    for (let r = 0; r < batch.numRows; r++) {
-      neuronOf(layer[r]!, neuron[r]!).counts = Int32Array.from(values.subarray(r * size, (r + 1) * size) as ArrayLike<number>);
+  for (const { rows: t } of topk.parts) {
+    for (let r = 0; r < t.rows; r++) {
+      const image = t.image(r);
+      if (image === null) continue;
+      neuronOf(t.layer(r)!, t.neuron[r]!).top.push({ rank: t.rank[r]!, image, label: t.label(r), cls: t.class(r), value: t.value[r]!, argmax: t.argmax?.(r) ?? null });
     }
   }
-  eachRow(stats, (get) => {
-    neuronOf(get('layer') as string, get('neuron') as number).stats = {
-      gini: get('gini') as number,
-      flatness: get('flatness') as number,
-      mf: get('mf') as number,
-      mfNorm: get('mf_norm') as number,
-      facet: get('facet') as string,
-      pValue: get('p_value') as number,
-    };
-  });
-  if (components) {
-    eachRow(components, (get) => {
-      const pixels = get('pixels') as Vector | null;
-      if (!pixels) return;
-      neuronOf(get('layer') as string, get('neuron') as number).components.push({
-        height: get('height') as number,
-        width: get('width') as number,
-        channels: get('channels') as number,
-        pixels: Float32Array.from(pixels.toArray() as Float32Array),
-      });
-    });
+  for (const byNeuron of layers.values()) for (const n of byNeuron.values()) n.top.sort((a, b) => a.rank - b.rank);
+
+  for (const { rows: c } of cof.parts) {
+    for (let r = 0; r < c.layer.length; r++) neuronOf(c.layer[r]!, c.neuron[r]!).counts = c.counts.slice(r * c.classes, (r + 1) * c.classes);
+  }
+  for (const { rows: s } of stats.parts) {
+    for (let r = 0; r < s.layer.length; r++) {
+      neuronOf(s.layer[r]!, s.neuron[r]!).stats = {
+        gini: orNull(s.gini[r]!),
+        flatness: orNull(s.flatness[r]!),
+        mf: orNull(s.mf[r]!),
+        mfNorm: orNull(s.mfNorm[r]!),
+        facet: s.facet[r] as string,
+        pValue: orNull(s.pValue[r]!),
+      };
+    }
+  }
+  for (const { batch, rows: c } of components?.parts ?? []) {
+    for (let r = 0; r < c.layer.length; r++) {
+      if (!valid(batch, 'pixels', r)) continue;
+      neuronOf(c.layer[r]!, c.neuron[r]!).components.push({ height: c.height[r]!, width: c.width[r]!, channels: c.channels[r]!, pixels: listRow(c.pixels, r).slice() });
+    }
   }
   const similarityOrder = new Map<string, number[]>();
-  if (similarity) {
-    eachRow(similarity, (get) => {
-      const layer = get('layer') as string;
-      const neuron = get('neuron') as number;
-      const row = get('values') as Vector | null;
-      if (!row) return;
-      neuronOf(layer, neuron).similarity = Float64Array.from(row.toArray() as Float64Array);
+  for (const { batch, rows: s } of similarity?.parts ?? []) {
+    for (let r = 0; r < s.layer.length; r++) {
+      if (!valid(batch, 'values', r)) continue;
+      const [layer, neuron] = [s.layer[r]!, s.neuron[r]!];
+      neuronOf(layer, neuron).similarity = listRow(s.values, r).slice();
       let order = similarityOrder.get(layer);
       if (!order) similarityOrder.set(layer, (order = []));
       order.push(neuron);
-    });
+    }
   }
   if (concepts) {
     // dissect's extra columns: category, and <category>_label / <category>_iou pairs.
     const names = new Set(concepts.schema.fields.map((f) => f.name));
     const dissected = [...names].filter((f) => f.endsWith('_label') && names.has(`${f.slice(0, -6)}_iou`)).map((f) => f.slice(0, -6));
-    eachRow(concepts, (get) => {
-      const layer = get('layer') as string;
-      const unit = get('unit') as number;
-      const name = get('concept') as string | null;
-      const score = get('score') as number | null;
-      // A concepts file may cover neurons the atlas does not show; only label those it does.
-      // With several labels for one unit (a NetDissect tally), the best-scoring one wins.
-      const n = layers.get(layer)?.get(unit);
-      const category = names.has('category') ? (get('category') as string | null) : null;
-      if (n && name !== null) n.concept = betterConcept(n.concept, { name, score: score ?? Number.NaN, ...(category ? { category } : {}) });
-      const montage = names.has('montage') ? (get('montage') as string | null) : null;
-      if (n && montage) n.montage = montage;
-      if (n && dissected.length > 0) n.dissection = dissected.map((c) => ({ category: c, label: get(`${c}_label`) as string | null, iou: Number(get(`${c}_iou`)) }));
-    });
-  }
-
-  if (visualizations) {
-    // dream's rows: one per unit (the first image of a diversity batch); only for neurons the atlas shows.
-    const hasSample = visualizations.schema.fields.some((f) => f.name === 'sample');
-    eachRow(visualizations, (get) => {
-      const neuron = get('neuron') as number | null;
-      const pixels = get('pixels') as Vector | null;
-      if (neuron === null || !pixels || (hasSample && (get('sample') as number | null) !== 0)) return;
-      const n = layers.get(get('layer') as string)?.get(neuron);
-      if (!n) return;
-      n.visualization = {
-        height: get('height') as number,
-        width: get('width') as number,
-        channels: get('channels') as number,
-        pixels: Float32Array.from(pixels.toArray() as Float32Array),
-        value: get('value') as number,
-        objective: get('objective') as string,
-      };
-    });
-  }
-
-  if (saliency) {
-    // Maps of (layer, neuron, image) pairs the atlas shows; a neuron's top image gets its map.
-    eachRow(saliency, (get) => {
-      const pixels = get('pixels') as Vector | null;
-      const n = layers.get(get('layer') as string)?.get(get('neuron') as number);
-      if (!pixels || !n) return;
-      const [height, width, channels] = [get('height'), get('width'), get('channels')] as number[];
-      if (height !== preprocess.size || width !== preprocess.size || channels !== preprocess.channels) {
-        throw new CliError(`--saliency ${saliency.name}: maps are ${channels}x${height}x${width}, the topk table's images ${preprocess.channels}x${preprocess.size}x${preprocess.size} (run saliency with the same preprocessing as extract)`);
+    for (const { batch, rows: c } of concepts.parts) {
+      const category = utf8Reader(batch.getChild('category'));
+      const montage = utf8Reader(batch.getChild('montage'));
+      const extra = dissected.map((d) => ({ category: d, label: utf8Reader(batch.getChild(`${d}_label`)), iou: batch.getChild(`${d}_iou`)! }));
+      for (let r = 0; r < c.layer.length; r++) {
+        // A concepts file may cover neurons the atlas does not show; only label those it does.
+        // With several labels for one unit (a NetDissect tally), the best-scoring one wins.
+        const n = layers.get(c.layer[r]!)?.get(c.unit[r]!);
+        if (!n) continue;
+        const name = c.concept[r]!;
+        const cat = category(r);
+        if (name !== null) n.concept = betterConcept(n.concept, { name, score: c.score[r]!, ...(cat ? { category: cat } : {}) });
+        const m = montage(r);
+        if (m) n.montage = m;
+        if (extra.length > 0) n.dissection = extra.map((d) => ({ category: d.category, label: d.label(r), iou: Number(d.iou.get(r)) }));
       }
-      const image = get('image') as string;
-      for (const t of n.top) if (t.image === image) t.saliency = Float32Array.from(pixels.toArray() as Float32Array);
-    });
+    }
+  }
+
+  // dream's rows: one per unit (the first image of a diversity batch); only for neurons the atlas shows.
+  for (const { batch, rows: v } of visualizations?.parts ?? []) {
+    for (let r = 0; r < v.layer.length; r++) {
+      if (v.neuron.isNull?.(r) || !valid(batch, 'pixels', r) || (v.sample && (!valid(batch, 'sample', r) || v.sample[r] !== 0))) continue;
+      const n = layers.get(v.layer[r]!)?.get(v.neuron.values[r]!);
+      if (!n) continue;
+      n.visualization = {
+        height: v.height[r]!,
+        width: v.width[r]!,
+        channels: v.channels[r]!,
+        pixels: listRow(v.pixels, r).slice(),
+        value: v.value[r]!,
+        objective: v.objective[r]!,
+      };
+    }
+  }
+
+  // Maps of (layer, neuron, image) pairs the atlas shows; a neuron's top image gets its map.
+  for (const { batch, rows: s } of saliency?.parts ?? []) {
+    for (let r = 0; r < s.layer.length; r++) {
+      const n = layers.get(s.layer[r]!)?.get(s.neuron[r]!);
+      if (!valid(batch, 'pixels', r) || !n) continue;
+      const [height, width, channels] = [s.height[r]!, s.width[r]!, s.channels[r]!];
+      if (height !== preprocess.size || width !== preprocess.size || channels !== preprocess.channels) {
+        throw new CliError(`--saliency ${saliency!.name}: maps are ${channels}x${height}x${width}, the topk table's images ${preprocess.channels}x${preprocess.size}x${preprocess.size} (run saliency with the same preprocessing as extract)`);
+      }
+      const image = s.image[r]!;
+      for (const t of n.top) if (t.image === image) t.saliency = listRow(s.pixels, r).slice();
+    }
   }
 
   const order = [...infos.map((i) => i.name).filter((name) => layers.has(name)), ...[...layers.keys()].filter((name) => !infos.some((i) => i.name === name))];
