@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CliError, LruCache, type ToolContext } from '@cnnpipe/core';
-import sharp from 'sharp';
+import { loadSharp } from '@cnnpipe/core';
 import { componentSheet, indexPage, layerPage, montageFile, neuronPage, saliencySheet, visualizationFile } from './pages.js';
 import type { SiteModel } from './site-model.js';
 import { renderSheets, type Tile } from './sprites.js';
@@ -92,7 +92,7 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
       for (let c = 0; c < v.channels; c++) for (let p = 0; p < plane; p++) bytes[p * v.channels + c] = Math.max(0, Math.min(255, Math.round(v.pixels[c * plane + p]! * 255)));
       const target = join(dir, visualizationFile(site.slugs.get(layer.name)!, n.neuron));
       mkdirSync(dirname(target), { recursive: true });
-      const image = sharp(bytes, { raw: { width: v.width, height: v.height, channels: v.channels as 1 | 3 } });
+      const image = (await loadSharp())(bytes, { raw: { width: v.width, height: v.height, channels: v.channels as 1 | 3 } });
       write(visualizationFile(site.slugs.get(layer.name)!, n.neuron), await (v.channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer());
     }
   }

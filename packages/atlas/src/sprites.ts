@@ -1,5 +1,5 @@
 import { PixelCanvas } from '@cnnpipe/core';
-import sharp from 'sharp';
+import { loadSharp } from '@cnnpipe/core';
 
 /** Where a tile sits: which sheet, and its top-left pixel in it. */
 export interface SpriteSlot {
@@ -86,7 +86,7 @@ export async function renderSheets(
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    const raw = sharp(canvas.data, { raw: { width: layout.width, height: layout.heights[s]!, channels } });
+    const raw = (await loadSharp())(canvas.data, { raw: { width: layout.width, height: layout.heights[s]!, channels } });
     write(s, await (format === 'png' ? raw.png({ compressionLevel: 9 }) : raw.jpeg({ quality: 85 })).toBuffer());
   }
 }

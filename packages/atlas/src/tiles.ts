@@ -1,6 +1,6 @@
 import { denormalise, loadPreprocessed, minMaxBytes, type Preprocess } from '@cnnpipe/core';
 import { heat, overlay } from '@cnnpipe/saliency';
-import sharp from 'sharp';
+import { loadSharp } from '@cnnpipe/core';
 import type { Component } from './data.js';
 import type { Tile } from './sprites.js';
 
@@ -11,7 +11,7 @@ async function resizeChw(chw: Uint8Array, channels: number, width: number, heigh
   const hwc = new Uint8Array(chw.length);
   for (let c = 0; c < channels; c++) for (let p = 0; p < plane; p++) hwc[p * channels + c] = chw[c * plane + p]!;
   const kernel = side < Math.max(width, height) ? 'linear' : 'nearest';
-  const out = await sharp(hwc, { raw: { width, height, channels: channels as 1 | 3 } })
+  const out = await (await loadSharp())(hwc, { raw: { width, height, channels: channels as 1 | 3 } })
     .resize(side, side, { kernel, fit: 'fill' })
     .raw()
     .toBuffer();

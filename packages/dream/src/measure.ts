@@ -2,7 +2,7 @@
 // the way `extract` would measure that PNG: the same decode, resize, crop and normalisation
 // (core's modelPixels / normaliseInto), untransformed, through the same network.
 import { modelPixels, normaliseInto, type Preprocess } from '@cnnpipe/core';
-import sharp from 'sharp';
+import { loadSharp } from '@cnnpipe/core';
 import { objectiveValues, type ObjectiveSpec } from './objectives.js';
 import type { GradientEngine } from './render.js';
 
@@ -24,8 +24,8 @@ export function fromBytes(bytes: Uint8Array, channels: number, size: number): Fl
   return out;
 }
 
-export function encodePng(bytes: Uint8Array, channels: number, size: number): Promise<Buffer> {
-  const image = sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { raw: { width: size, height: size, channels: channels as 1 | 3 } });
+export async function encodePng(bytes: Uint8Array, channels: number, size: number): Promise<Buffer> {
+  const image = (await loadSharp())(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { raw: { width: size, height: size, channels: channels as 1 | 3 } });
   // sharp would write a one-band image as sRGB; a gray model's PNG stays one band.
   return (channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer();
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '@cnnpipe/core';
 import { PixelCanvas, denormalise, minMaxBytes, type Preprocess } from '@cnnpipe/core';
 
 export interface MontageInput {
@@ -93,7 +93,7 @@ export async function montagePng(input: MontageInput): Promise<Buffer> {
     const { x, y } = at(i, compTop, cell + GAP + labelH);
     canvas.drawChw(enlarge(minMaxBytes(comp), input.componentChannels, size, scale), input.componentChannels, cell, cell, x, y);
   });
-  const pixels = await sharp(canvas.data, { raw: { width, height, channels } }).png().toBuffer();
+  const pixels = await (await loadSharp())(canvas.data, { raw: { width, height, channels } }).png().toBuffer();
 
   const text: string[] = [
     svgText(MARGIN, titleY, title, 15, { bold: true }),

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '@cnnpipe/core';
 
 /**
  * A saliency map drawn over its image: per pixel the largest |value| over the input's
@@ -36,5 +36,5 @@ export function overlay(strength: Float32Array, image: Uint8Array, channels: num
 
 export async function writeHeatmap(path: string, rgb: Uint8Array, size: number): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
-  await sharp(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toFile(path);
+  await (await loadSharp())(rgb, { raw: { width: size, height: size, channels: 3 } }).png().toFile(path);
 }

@@ -8,3 +8,4 @@ export * from './convert.js';
 export * from './preprocess.js';
 export * from './batch.js';
 export * from './pixels.js';
+export { loadSharp } from './sharp.js';
