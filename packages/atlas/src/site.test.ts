@@ -113,7 +113,7 @@ describe('atlas builds a site from a study\'s tables', () => {
     // None of the images found: a site of gray squares is refused (exit 1, nothing written).
     const lost = await runBin('atlas', [...flags, '-o', 'site2'], undefined, dir);
     expect(lost.code).toBe(1);
-    expect(lost.stderr).toMatch(/warning: fashion-mnist\/test\/[a-z-]+\/\d+\.png: cannot decode image.*drawn gray/);
+    expect(lost.stderr).toMatch(/warning: fashion-mnist\/test\/[a-z-]+\/\d+\.png: cannot read image \(no such file\).*drawn gray/);
     expect(lost.stderr).toMatch(/error: none of the \d+ top images could be read \(the first: fashion-mnist\/test\/.*\); give --images ROOT/);
     expect(existsSync(join(dir, 'site2'))).toBe(false);
   });

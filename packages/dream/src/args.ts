@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CliError, META, UsageError, modelPixels, resolvePreprocess, type CommonArgs, type Preprocess } from '@cnnpipe/core';
+import { CliError, META, UsageError, modelPixels, plainError, resolvePreprocess, type CommonArgs, type Preprocess } from '@cnnpipe/core';
 import { fromBytes } from './measure.js';
 import type { ObjectiveKind } from './objectives.js';
 import type { ParamKind } from './param/image.js';
@@ -85,7 +85,7 @@ export async function startImage(path: string, channels: 1 | 3, size: number): P
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new CliError(`--from ${path}: cannot read (${error instanceof Error ? error.message : String(error)})`);
+    throw new CliError(`--from ${path}: cannot read (${plainError(error)})`);
   }
   const view: Preprocess = { resize: size, size, channels, mean: Array(channels).fill(0), std: Array(channels).fill(1) };
   try {

@@ -148,7 +148,7 @@ describe('ica CLI', () => {
   it('a missing image names it', async () => {
     const result = await runBin('ica', ['--images', join(dir, 'nowhere')], topkIPC());
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/nowhere\/img\/0.png: cannot decode image/);
+    expect(result.stderr).toMatch(/nowhere\/img\/0.png: cannot read image \(no such file\)/);
   });
 
   it('--help shows a runnable example; bad flags are usage errors', async () => {

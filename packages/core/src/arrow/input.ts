@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { RecordBatchReader, type RecordBatch, type Schema } from 'apache-arrow';
 import { registerCodecs } from './compression.js';
 import { CliError, errorMessage } from '../cli/errors.js';
-import { plainError } from '../onnx/model-file.js';
+import { plainError } from '../cli/errors.js';
 import { adoptForeign } from './foreign.js';
 import { trackTemp, untrackTemp } from './output.js';
 import { StreamFrames } from './stream-frames.js';

@@ -164,7 +164,7 @@ describe('loadImage', () => {
 
   it('names the file when it cannot be read or decoded', async () => {
     const pp = resolvePreprocess(1, {});
-    await expect(viaLoadImage('/nowhere/x.png', pp)).rejects.toThrow(/\/nowhere\/x\.png: cannot decode image/);
+    await expect(viaLoadImage('/nowhere/x.png', pp)).rejects.toThrow(/\/nowhere\/x\.png: cannot read image \(no such file\)/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CliError, UsageError } from '../cli/errors.js';
+import { CliError, errorMessage, plainError, UsageError } from '../cli/errors.js';
 import { decodeSimplePng, type RawImage } from './decode.js';
 import { resizeCropPil } from './resample.js';
 import { grayLikePil } from './convert.js';
@@ -121,12 +121,18 @@ export function normaliseInto(image: RawImage, pp: Preprocess, out: Float32Array
  * `out` (CHW float32) at `offset`. Errors name the image.
  */
 export async function loadImage(path: string, pp: Preprocess, out: Float32Array, offset: number): Promise<void> {
-  let image: RawImage;
+  let bytes: Buffer;
   try {
     // Read whole: a tiny file costs microseconds synchronously, tens of them through the thread pool.
-    image = await modelPixels(readFileSync(path), pp);
+    bytes = readFileSync(path);
   } catch (error) {
-    throw new CliError(`${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`);
+    throw new CliError(`${path}: cannot read image (${plainError(error)})`);
+  }
+  let image: RawImage;
+  try {
+    image = await modelPixels(bytes, pp);
+  } catch (error) {
+    throw new CliError(`${path}: cannot decode image (${errorMessage(error)})`);
   }
   const channels = image.data.length / (pp.size * pp.size);
   // One band is a gray image, repeated into every channel; anything else must cover them.

@@ -1,23 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { CliError, errorMessage } from '../cli/errors.js';
+import { CliError, errorMessage, plainError } from '../cli/errors.js';
 import { decodeModel, type onnx } from './graph.js';
-
-/** System error codes in words a user reads without looking them up. */
-const SYSTEM_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'is a folder, not a file',
-  ENOTDIR: 'a part of the path is not a folder',
-  EMFILE: 'too many open files',
-  ENOSPC: 'no space left on the device',
-};
-
-/** An fs error in plain words ("no such file"), anything else as its message. */
-export function plainError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return (code && SYSTEM_ERRORS[code]) ?? errorMessage(error);
-}
 
 /**
  * An ONNX file's bytes and decoded model. A file that is not protobuf (JSON, text, an
