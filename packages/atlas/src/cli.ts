@@ -58,7 +58,7 @@ export function main(argv?: string[]): Promise<void> {
           throw new UsageError(`--thumb must be an integer from 8 to 512, got ${args.thumb}`);
         }
         if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (tables are given with --topk, --cof, --stats, ...)`);
-        const data = await readAtlasData(args, ctx.nonFinite);
+        const data = await readAtlasData(args, ctx.nonFinite, ctx.warn);
         const site = buildSiteModel(data, { top: args.top, thumb: args.thumb, title: args.title });
         const out = new DirectorySink(args.output!.replace(/\/+$/, '') || args.output!);
         const { files, missing } = await writeSite(site, out.temp, { images: args.images }, ctx);

@@ -24,6 +24,7 @@ import {
   type Preprocess,
 } from '@cnnpipe/core';
 import type { RecordBatch, Schema } from 'apache-arrow';
+import { modelMismatch } from './provenance.js';
 
 /** One of a neuron's top images (a topk row). */
 export interface TopImage {
@@ -135,7 +136,11 @@ export function betterConcept(current: Neuron['concept'], candidate: NonNullable
 }
 
 /** Reads and joins the tables by (layer, neuron); layers in the order extract tapped them. */
-export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy = (name) => new NonFiniteGuard(name, false)): Promise<AtlasData> {
+export async function readAtlasData(
+  inputs: AtlasInputs,
+  policy: NonFinitePolicy = (name) => new NonFiniteGuard(name, false),
+  warn: (message: string) => void = () => undefined,
+): Promise<AtlasData> {
   const topk = await load(topkCodec, inputs.topk, 'topk', policy);
   const cof = await load(cofCodec, inputs.cof, 'cof', policy);
   const stats = await load(neuronStatsCodec, inputs.stats, 'stats', policy);
@@ -144,6 +149,12 @@ export async function readAtlasData(inputs: AtlasInputs, policy: NonFinitePolicy
   const concepts = inputs.concepts ? await load(conceptsCodec, inputs.concepts, 'concepts', policy) : undefined;
   const saliency = inputs.saliency ? await load(saliencyCodec, inputs.saliency, 'saliency', policy) : undefined;
   const visualizations = inputs.visualizations ? await load(visualizationsCodec, inputs.visualizations, 'visualizations', policy) : undefined;
+
+  const tables = { topk, cof, stats, components, similarity, concepts, saliency, visualizations };
+  const mismatch = modelMismatch(
+    Object.entries(tables).flatMap(([flag, t]) => (t ? [{ flag, name: t.name, model: t.schema.metadata.get(META.model) }] : [])),
+  );
+  if (mismatch) warn(mismatch);
 
   const preprocess = parsePreprocess(topk.schema.metadata.get(META.preprocess), `--topk ${topk.name}`);
   const classes = classesOf(topk.schema) ?? classesOf(cof.schema) ?? [];
