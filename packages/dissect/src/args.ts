@@ -1,8 +1,8 @@
-import { UsageError, parseExecutionProvider, type CommonArgs } from '@cnnpipe/core';
+import { UsageError, parseExecutionProvider, type CommonArgs, type PreprocessFlags } from '@cnnpipe/core';
 import type { ModelArgs } from './run.js';
 
 /** dissect's options, and the model/probe ones checked into what run.ts takes. */
-export interface DissectArgs extends CommonArgs {
+export interface DissectArgs extends CommonArgs, PreprocessFlags {
   model?: string;
   layer?: string | string[];
   probe?: string;
@@ -13,11 +13,6 @@ export interface DissectArgs extends CommonArgs {
   ep: string;
   requireEp: boolean;
   shard?: string;
-  preset?: string;
-  size?: number;
-  resize?: number;
-  mean?: string;
-  std?: string;
   resizeKernel: string;
   recompute: boolean;
   tallyCsv?: string;

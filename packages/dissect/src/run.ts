@@ -14,6 +14,7 @@ import {
   type DissectQuantilesRows,
   type DissectTallyRows,
   type ExecutionProvider,
+  type PreprocessFlags,
   type LayerInfo,
   type Preprocess,
   type ToolContext,
@@ -43,7 +44,7 @@ import {
 } from './tables.js';
 
 /** The flags that say what to dissect. */
-export interface ModelArgs {
+export interface ModelArgs extends PreprocessFlags {
   model: string;
   layer: string[];
   probe: string;
@@ -53,12 +54,6 @@ export interface ModelArgs {
   ep: ExecutionProvider;
   requireEp?: boolean;
   shard?: string;
-  preset?: string;
-  size?: number;
-  resize?: number;
-  mean?: string;
-  std?: string;
-  resizeKernel?: string;
 }
 
 interface Setup {

@@ -1,4 +1,4 @@
-import { ByteSink, UsageError, parseExecutionProvider, runTool, type CommonArgs } from '@cnnpipe/core';
+import { ByteSink, UsageError, parseExecutionProvider, runTool, type CommonArgs, type PreprocessFlags } from '@cnnpipe/core';
 import { collectImages, parseClassOrder, shardOf } from './images.js';
 import { listLayers, modelInput, planExtraction, runExtraction } from './extract.js';
 import { loadModel } from './onnx-model.js';
@@ -6,17 +6,12 @@ import { chooseClassOrder } from './class-order.js';
 import { basename } from 'node:path';
 import { PRESETS, RESIZE_KERNELS, resolvePreprocess } from '@cnnpipe/core';
 
-interface ExtractArgs extends CommonArgs {
+interface ExtractArgs extends CommonArgs, PreprocessFlags {
   model: string;
   layer?: string | string[];
   pool: 'mean' | 'max';
   argmax: boolean;
   logits: boolean;
-  preset?: string;
-  size?: number;
-  resize?: number;
-  mean?: string;
-  std?: string;
   resizeKernel: string;
   batch: number;
   ep: string;

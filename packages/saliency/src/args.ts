@@ -1,8 +1,8 @@
-import { UsageError, type CommonArgs } from '@cnnpipe/core';
+import { UsageError, type CommonArgs, type PreprocessFlags } from '@cnnpipe/core';
 import type { Method } from './methods.js';
 
 /** saliency's options. */
-export interface SaliencyArgs extends CommonArgs {
+export interface SaliencyArgs extends CommonArgs, PreprocessFlags {
   model: string;
   layer: string;
   channel?: number | number[];
@@ -15,11 +15,6 @@ export interface SaliencyArgs extends CommonArgs {
   noise: number;
   seed: number;
   png?: string;
-  preset?: string;
-  size?: number;
-  resize?: number;
-  mean?: string;
-  std?: string;
   resizeKernel: string;
   classes?: string;
   batch: number;

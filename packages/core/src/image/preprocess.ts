@@ -40,13 +40,23 @@ function numbers(flag: string, value: string | undefined): number[] | undefined 
   return list;
 }
 
+/** The preprocessing flags of the tools that feed images to a model (extract, dissect, saliency). */
+export interface PreprocessFlags {
+  preset?: string;
+  size?: number;
+  resize?: number;
+  mean?: string;
+  std?: string;
+  resizeKernel?: string;
+}
+
 /**
  * The preprocessing for a model with `channels` input channels: a preset (default gray for
  * one channel, imagenet for three), then explicit --size/--resize/--mean/--std on top.
  */
 export function resolvePreprocess(
   channels: number,
-  options: { preset?: string; size?: number; resize?: number; mean?: string; std?: string; resizeKernel?: string },
+  options: PreprocessFlags,
   modelSize?: number,
 ): Preprocess {
   if (channels !== 1 && channels !== 3) throw new CliError(`the model takes ${channels} input channels (expected 1 or 3)`);
