@@ -1,6 +1,7 @@
-import { float64Data, int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
-import { float64OrNaN, readRows, utf8Reader } from '../arrow/readers.js';
+import { float64Data, int32Data, makeBatch, utf8Data } from '../arrow/columns.js';
+import { float64OrNaN } from '../arrow/readers.js';
 import type { KindCodec } from './codec.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /** An `accuracy` table: per (source features, target classifier) how many images and the top-1/top-5 fractions. */
 export interface AccuracyRows {
@@ -15,9 +16,9 @@ export const accuracyCodec: KindCodec<AccuracyRows> = {
   kind: 'accuracy',
   numbers: () => ['top1', 'top5'],
   decode: (columns) => ({
-    source: readRows(utf8Reader(columns.getChild('source')), columns.numRows).map(String),
-    target: readRows(utf8Reader(columns.getChild('target')), columns.numRows).map(String),
-    n: Int32Array.from(primitiveValues(columns.getChild('n')!)),
+    source: stringRows(columns, 'source'),
+    target: stringRows(columns, 'target'),
+    n: int32Column(columns, 'n'),
     top1: float64OrNaN(columns.getChild('top1')!),
     top5: float64OrNaN(columns.getChild('top5')!),
   }),

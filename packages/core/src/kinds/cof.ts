@@ -1,7 +1,7 @@
 import type { FixedSizeList } from 'apache-arrow';
-import { fixedSizeListData, fixedSizeListValues, int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
+import { fixedSizeListData, fixedSizeListValues, int32Data, makeBatch, utf8Data } from '../arrow/columns.js';
 import type { KindCodec } from './codec.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /** A `cof` table: per (layer, neuron), how many of its top-k images are of each of K classes. */
 export interface CofRows {
@@ -23,11 +23,11 @@ export const cofCodec: KindCodec<CofRows, CofRows, { classes: number }> = {
     const classes = (counts.type as FixedSizeList).listSize;
     const values = columns.numRows === 0 ? new Int32Array(0) : fixedSizeListValues(counts).values;
     return {
-      layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
-      neuron: Int32Array.from(primitiveValues(columns.getChild('neuron')!)),
+      layer: stringRows(columns, 'layer'),
+      neuron: int32Column(columns, 'neuron'),
       counts: values instanceof Int32Array ? values : Int32Array.from(values),
       classes,
-      total: Int32Array.from(primitiveValues(columns.getChild('total')!)),
+      total: int32Column(columns, 'total'),
     };
   },
   encode(rows, metadata) {

@@ -1,9 +1,9 @@
 import { Float32 } from 'apache-arrow';
-import { int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
+import { int32Data, makeBatch } from '../arrow/columns.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
 import { flatListData, listValues, type FlatList } from './list-columns.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /**
  * A `components` table (ica's output): per (layer, neuron, component) a basis pattern of
@@ -19,18 +19,16 @@ export interface ComponentsRows {
   pixels: FlatList<Float32Array>;
 }
 
-const ints = (columns: Parameters<KindCodec<unknown>['decode']>[0], name: string) => Int32Array.from(primitiveValues(columns.getChild(name)!));
-
 export const componentsCodec: KindCodec<ComponentsRows> = {
   kind: 'components',
   numbers: () => ['pixels'],
   decode: (columns) => ({
-    layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
-    neuron: ints(columns, 'neuron'),
-    component: ints(columns, 'component'),
-    height: ints(columns, 'height'),
-    width: ints(columns, 'width'),
-    channels: ints(columns, 'channels'),
+    layer: stringRows(columns, 'layer'),
+    neuron: int32Column(columns, 'neuron'),
+    component: int32Column(columns, 'component'),
+    height: int32Column(columns, 'height'),
+    width: int32Column(columns, 'width'),
+    channels: int32Column(columns, 'channels'),
     pixels: listValues(columns.getChild('pixels')!, new Float32Array(0)),
   }),
   encode: (rows, metadata) =>

@@ -1,6 +1,7 @@
-import { float64Data, int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
-import { float64OrNaN, readRows, utf8Reader } from '../arrow/readers.js';
+import { float64Data, int32Data, makeBatch, utf8Data } from '../arrow/columns.js';
+import { float64OrNaN } from '../arrow/readers.js';
 import type { KindCodec } from './codec.js';
+import { int32Column, stringRows, utf8Rows } from './decode-columns.js';
 
 /** A `concepts` table: per (layer, unit) the concept it detects and how well (null: none; a null score is NaN). */
 export interface ConceptsRows {
@@ -14,9 +15,9 @@ export const conceptsCodec: KindCodec<ConceptsRows> = {
   kind: 'concepts',
   numbers: () => ['score'],
   decode: (columns) => ({
-    layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
-    unit: Int32Array.from(primitiveValues(columns.getChild('unit')!)),
-    concept: readRows(utf8Reader(columns.getChild('concept')), columns.numRows),
+    layer: stringRows(columns, 'layer'),
+    unit: int32Column(columns, 'unit'),
+    concept: utf8Rows(columns, 'concept'),
     score: float64OrNaN(columns.getChild('score')!), // a null score (none) reads as NaN
   }),
   encode: (rows, metadata) =>

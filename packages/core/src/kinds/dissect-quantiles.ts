@@ -1,9 +1,9 @@
 import { Float32 } from 'apache-arrow';
-import { int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
+import { int32Data, makeBatch } from '../arrow/columns.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
 import { flatListData, listValues, type FlatList } from './list-columns.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /** A `dissect-quantiles` table (dissect quantiles): per (layer, unit) the top activations one shard saw. */
 export interface DissectQuantilesRows {
@@ -16,8 +16,8 @@ export const dissectQuantilesCodec: KindCodec<DissectQuantilesRows> = {
   kind: 'dissect-quantiles',
   numbers: () => [],
   decode: (columns) => ({
-    layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
-    unit: Int32Array.from(primitiveValues(columns.getChild('unit')!)),
+    layer: stringRows(columns, 'layer'),
+    unit: int32Column(columns, 'unit'),
     values: listValues(columns.getChild('values')!, new Float32Array(0)),
   }),
   encode: (rows, metadata) =>

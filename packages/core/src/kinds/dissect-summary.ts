@@ -1,7 +1,7 @@
-import { int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
+import { int32Data, makeBatch } from '../arrow/columns.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /** A `dissect-summary` table (dissect summary): per layer and category the unique concepts detected and the detector units. */
 export interface DissectSummaryRows {
@@ -15,10 +15,10 @@ export const dissectSummaryCodec: KindCodec<DissectSummaryRows> = {
   kind: 'dissect-summary',
   numbers: () => [],
   decode: (columns) => ({
-    layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
-    category: readRows(utf8Reader(columns.getChild('category')), columns.numRows).map(String),
-    unique: Int32Array.from(primitiveValues(columns.getChild('unique')!)),
-    detectors: Int32Array.from(primitiveValues(columns.getChild('detectors')!)),
+    layer: stringRows(columns, 'layer'),
+    category: stringRows(columns, 'category'),
+    unique: int32Column(columns, 'unique'),
+    detectors: int32Column(columns, 'detectors'),
   }),
   encode: (rows, metadata) =>
     makeBatch(

@@ -1,8 +1,8 @@
 import type { FixedSizeList } from 'apache-arrow';
 import { fixedSizeListData, fixedSizeListValues, float64Data, int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /**
  * A `dissect-tally` table (dissect tally): per (layer, unit) one shard's sums: its threshold,
@@ -31,8 +31,8 @@ export const dissectTallyCodec: KindCodec<DissectTallyRows, DissectTallyRows, { 
     const act = columns.getChild('act')!;
     const none = columns.numRows === 0;
     return {
-      layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
-      unit: Int32Array.from(primitiveValues(columns.getChild('unit')!)),
+      layer: stringRows(columns, 'layer'),
+      unit: int32Column(columns, 'unit'),
       threshold: Float64Array.from(primitiveValues(columns.getChild('threshold')!)),
       inter: none ? new Float64Array(0) : float64s(fixedSizeListValues(inter).values),
       labels: (inter.type as FixedSizeList).listSize,

@@ -1,8 +1,8 @@
 import type { FixedSizeList } from 'apache-arrow';
 import { fixedSizeListData, fixedSizeListValues, makeBatch } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
+import { utf8Rows } from './decode-columns.js';
 
 /** An `embeddings` table (describe's concept set): per concept word its D-dimensional text embedding. */
 export interface EmbeddingsRows {
@@ -20,7 +20,7 @@ export const embeddingsCodec: KindCodec<EmbeddingsRows, EmbeddingsRows, { dim: n
     const dim = (embedding.type as FixedSizeList).listSize;
     const values = columns.numRows === 0 ? new Float32Array(0) : fixedSizeListValues(embedding).values;
     return {
-      concept: readRows(utf8Reader(columns.getChild('concept')), columns.numRows),
+      concept: utf8Rows(columns, 'concept'),
       embedding: values instanceof Float32Array ? values : Float32Array.from(values),
       dim,
     };

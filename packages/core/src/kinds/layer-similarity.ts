@@ -1,7 +1,8 @@
-import { float64Data, int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { float64OrNaN, readRows, utf8Reader } from '../arrow/readers.js';
+import { float64Data, int32Data, makeBatch } from '../arrow/columns.js';
+import { float64OrNaN } from '../arrow/readers.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /**
  * A `layer-similarity` table (compare's output): one row per (A layer, B layer), the
@@ -17,19 +18,17 @@ export interface LayerSimilarityRows {
   n: Int32Array;
 }
 
-const strings = (columns: Parameters<KindCodec<unknown>['decode']>[0], name: string) => readRows(utf8Reader(columns.getChild(name)), columns.numRows).map(String);
-
 export const layerSimilarityCodec: KindCodec<LayerSimilarityRows> = {
   kind: 'layer-similarity',
   numbers: () => [],
   decode: (columns) => ({
-    aModel: strings(columns, 'a_model'),
-    aLayer: strings(columns, 'a_layer'),
-    bModel: strings(columns, 'b_model'),
-    bLayer: strings(columns, 'b_layer'),
+    aModel: stringRows(columns, 'a_model'),
+    aLayer: stringRows(columns, 'a_layer'),
+    bModel: stringRows(columns, 'b_model'),
+    bLayer: stringRows(columns, 'b_layer'),
     value: float64OrNaN(columns.getChild('value')!),
-    method: strings(columns, 'method'),
-    n: Int32Array.from(primitiveValues(columns.getChild('n')!)),
+    method: stringRows(columns, 'method'),
+    n: int32Column(columns, 'n'),
   }),
   encode: (rows, metadata) =>
     makeBatch(

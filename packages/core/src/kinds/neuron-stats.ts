@@ -1,6 +1,7 @@
-import { float64Data, int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
-import { float64OrNaN, readRows, utf8Reader } from '../arrow/readers.js';
+import { float64Data, int32Data, makeBatch, utf8Data } from '../arrow/columns.js';
+import { float64OrNaN } from '../arrow/readers.js';
 import type { KindCodec } from './codec.js';
+import { int32Column, stringRows, utf8Rows } from './decode-columns.js';
 
 /**
  * A `neuron-stats` table: per (layer, neuron) its sparsity, flatness and multi-facetedness.
@@ -28,13 +29,13 @@ export const neuronStatsCodec: KindCodec<NeuronStatsRows> = {
   kind: 'neuron-stats',
   numbers: () => ['gini', 'flatness', 'mf', 'mf_norm', 'p_value'],
   decode: (columns) => ({
-    layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
-    neuron: Int32Array.from(primitiveValues(columns.getChild('neuron')!)),
+    layer: stringRows(columns, 'layer'),
+    neuron: int32Column(columns, 'neuron'),
     gini: float64OrNaN(columns.getChild('gini')!),
     flatness: float64OrNaN(columns.getChild('flatness')!),
     mf: float64OrNaN(columns.getChild('mf')!),
     mfNorm: float64OrNaN(columns.getChild('mf_norm')!),
-    facet: readRows(utf8Reader(columns.getChild('facet')), columns.numRows),
+    facet: utf8Rows(columns, 'facet'),
     pValue: float64OrNaN(columns.getChild('p_value')!),
   }),
   encode: (rows, metadata) =>

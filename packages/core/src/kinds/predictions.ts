@@ -1,7 +1,8 @@
 import { Bool, vectorFromArray } from 'apache-arrow';
-import { int32Data, makeBatch, primitiveValues, utf8Data } from '../arrow/columns.js';
-import { boolTristate, int32Reader, readRows, utf8Reader } from '../arrow/readers.js';
+import { int32Data, makeBatch, utf8Data } from '../arrow/columns.js';
+import { boolTristate, int32Reader } from '../arrow/readers.js';
 import type { IntColumn, KindCodec, NullableInt32 } from './codec.js';
+import { int32Column, utf8Rows } from './decode-columns.js';
 
 /** A bool column from 1 (true), 0 (false), -1 (null). */
 const tristate = (v: Int8Array) => vectorFromArray(Array.from(v, (x) => (x < 0 ? null : x === 1)), new Bool()).data[0]!;
@@ -28,9 +29,9 @@ export const predictionsCodec: KindCodec<PredictionsBatch, PredictionsRows> = {
   kind: 'predictions',
   numbers: () => [],
   decode: (columns) => ({
-    image: readRows(utf8Reader(columns.getChild('image')), columns.numRows),
+    image: utf8Rows(columns, 'image'),
     label: int32Reader(columns.getChild('label')),
-    pred: Int32Array.from(primitiveValues(columns.getChild('pred')!)),
+    pred: int32Column(columns, 'pred'),
     top1: boolTristate(columns.getChild('top1')!),
     top5: boolTristate(columns.getChild('top5')!),
   }),

@@ -1,9 +1,9 @@
 import { Float32 } from 'apache-arrow';
-import { int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
+import { int32Data, makeBatch } from '../arrow/columns.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
 import { flatListData, listValues, type FlatList } from './list-columns.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /**
  * A `saliency` table (saliency's output): per (image, layer, neuron) a map of the input's
@@ -19,19 +19,16 @@ export interface SaliencyRows {
   pixels: FlatList<Float32Array>;
 }
 
-const ints = (columns: Parameters<KindCodec<unknown>['decode']>[0], name: string) => Int32Array.from(primitiveValues(columns.getChild(name)!));
-const strings = (columns: Parameters<KindCodec<unknown>['decode']>[0], name: string) => readRows(utf8Reader(columns.getChild(name)), columns.numRows).map(String);
-
 export const saliencyCodec: KindCodec<SaliencyRows> = {
   kind: 'saliency',
   numbers: () => ['pixels'],
   decode: (columns) => ({
-    image: strings(columns, 'image'),
-    layer: strings(columns, 'layer'),
-    neuron: ints(columns, 'neuron'),
-    height: ints(columns, 'height'),
-    width: ints(columns, 'width'),
-    channels: ints(columns, 'channels'),
+    image: stringRows(columns, 'image'),
+    layer: stringRows(columns, 'layer'),
+    neuron: int32Column(columns, 'neuron'),
+    height: int32Column(columns, 'height'),
+    width: int32Column(columns, 'width'),
+    channels: int32Column(columns, 'channels'),
     pixels: listValues(columns.getChild('pixels')!, new Float32Array(0)),
   }),
   encode: (rows, metadata) =>

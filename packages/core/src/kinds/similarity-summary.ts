@@ -1,7 +1,8 @@
 import { float64Data, int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { float64OrNaN, readRows, utf8Reader } from '../arrow/readers.js';
+import { float64OrNaN } from '../arrow/readers.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
+import { stringRows } from './decode-columns.js';
 
 /**
  * A `similarity-summary` table (similarity --summary): per layer the mean off-diagonal
@@ -25,7 +26,7 @@ export const similaritySummaryCodec: KindCodec<SimilaritySummaryRows> = {
   decode: (columns) => {
     const neurons = columns.getChild('neurons');
     return {
-      layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
+      layer: stringRows(columns, 'layer'),
       meanPearson: float64OrNaN(columns.getChild('mean_pearson')!),
       meanEuclidean: float64OrNaN(columns.getChild('mean_euclidean')!),
       neurons: neurons ? Int32Array.from(primitiveValues(neurons)) : new Int32Array(columns.numRows),

@@ -1,9 +1,9 @@
 import { Float64 } from 'apache-arrow';
-import { int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
+import { int32Data, makeBatch } from '../arrow/columns.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
 import { flatListData, listValues, type FlatList } from './list-columns.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /**
  * A `similarity` table (similarity's output): per (layer, neuron) its row of the layer's
@@ -23,8 +23,8 @@ export const similarityCodec: KindCodec<SimilarityRows, SimilarityRows, { euclid
   decode(columns) {
     const euclidean = columns.getChild('euclidean');
     return {
-      layer: readRows(utf8Reader(columns.getChild('layer')), columns.numRows).map(String),
-      neuron: Int32Array.from(primitiveValues(columns.getChild('neuron')!)),
+      layer: stringRows(columns, 'layer'),
+      neuron: int32Column(columns, 'neuron'),
       values: listValues(columns.getChild('values')!, new Float64Array(0)),
       ...(euclidean ? { euclidean: listValues(euclidean, new Float64Array(0)) } : {}),
     };

@@ -1,9 +1,9 @@
 import { Float32 } from 'apache-arrow';
 import { float32Data, int32Data, makeBatch, primitiveValues } from '../arrow/columns.js';
-import { readRows, utf8Reader } from '../arrow/readers.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec, NullableInt32 } from './codec.js';
 import { flatListData, listValues, type FlatList } from './list-columns.js';
+import { int32Column, stringRows } from './decode-columns.js';
 
 /**
  * A `visualizations` table (dream's output): per rendered image its layer, neuron (null for
@@ -24,9 +24,6 @@ export interface VisualizationsRows {
   curve?: FlatList<Float32Array>;
 }
 
-type Columns = Parameters<KindCodec<unknown>['decode']>[0];
-const ints = (columns: Columns, name: string) => Int32Array.from(primitiveValues(columns.getChild(name)!));
-const strings = (columns: Columns, name: string) => readRows(utf8Reader(columns.getChild(name)), columns.numRows).map(String);
 const noList = (): FlatList<Float32Array> => ({ values: new Float32Array(0), offsets: new Int32Array(1) });
 
 export const visualizationsCodec: KindCodec<VisualizationsRows, VisualizationsRows, { sample: boolean; curve: boolean }> = {
@@ -37,14 +34,14 @@ export const visualizationsCodec: KindCodec<VisualizationsRows, VisualizationsRo
     const sample = columns.getChild('sample');
     const curve = columns.getChild('curve');
     return {
-      layer: strings(columns, 'layer'),
-      neuron: { values: ints(columns, 'neuron'), isNull: (r) => !neuron.isValid(r) },
-      ...(sample ? { sample: ints(columns, 'sample') } : {}),
-      objective: strings(columns, 'objective'),
+      layer: stringRows(columns, 'layer'),
+      neuron: { values: int32Column(columns, 'neuron'), isNull: (r) => !neuron.isValid(r) },
+      ...(sample ? { sample: int32Column(columns, 'sample') } : {}),
+      objective: stringRows(columns, 'objective'),
       value: Float32Array.from(primitiveValues(columns.getChild('value')!)),
-      height: ints(columns, 'height'),
-      width: ints(columns, 'width'),
-      channels: ints(columns, 'channels'),
+      height: int32Column(columns, 'height'),
+      width: int32Column(columns, 'width'),
+      channels: int32Column(columns, 'channels'),
       pixels: listValues(columns.getChild('pixels')!, new Float32Array(0)),
       ...(curve ? { curve: listValues(curve, new Float32Array(0)) } : {}),
     };
