@@ -2,7 +2,7 @@
 // Benchmark of `venn` on a 100k-neuron pair (4 layers, 2,000-word vocabulary, 10% plural
 // spellings): the whole command, node start included, for every report, with --normalize.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,7 @@ function synthetic(seed) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnpipe-venn-bench-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'a.arrows'), synthetic(1));
 writeFileSync(join(dir, 'b.arrows'), synthetic(2));
 console.log('venn benchmark: 100k + 100k neurons, --normalize, whole command (node start included)');
