@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { CliError } from '@cnnpipe/core';
+import { CliError, loadSharp } from '@cnnpipe/core';
 import { need, pick, type Frame, type Row } from './data.js';
 import { FONT, escapeXml } from './render.js';
 
@@ -58,7 +58,7 @@ export async function montageSvg(frame: Frame, opts: MontageOptions): Promise<st
   const H = titleH + rows.length * rowH + gap;
   const root = opts.images ?? process.cwd();
   // sharp (native) loads here, not at plot's start-up.
-  const { default: sharp } = await import('sharp');
+  const sharp = await loadSharp();
   const cache = new Map<string, string>();
   const maxChars = Math.max(3, Math.floor(cell / (fs * 0.58)));
   const parts: string[] = [];
