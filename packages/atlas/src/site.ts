@@ -1,7 +1,6 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { CliError, LruCache, type ToolContext } from '@cnnpipe/core';
-import { loadSharp } from '@cnnpipe/core';
+import { CliError, LruCache, loadSharp, errorMessage, type ToolContext } from '@cnnpipe/core';
 import { componentSheet, indexPage, layerPage, montageFile, neuronPage, saliencySheet, visualizationFile } from './pages.js';
 import type { SiteModel } from './site-model.js';
 import { renderSheets, type Tile } from './sprites.js';
@@ -46,7 +45,7 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
       return t;
     } catch (error) {
       firstMissing ||= pathOf(path);
-      if (missing++ < MAX_WARNINGS) ctx.warn(`${error instanceof Error ? error.message : String(error)}; drawn gray`);
+      if (missing++ < MAX_WARNINGS) ctx.warn(`${errorMessage(error)}; drawn gray`);
       return missingTile(tile);
     }
   };
@@ -106,7 +105,7 @@ export async function writeSite(site: SiteModel, dir: string, options: WriteOpti
       try {
         return await saliencyTile(pathOf(image), map, pp, sprites.layout.tile);
       } catch (error) {
-        if (missing++ < MAX_WARNINGS) ctx.warn(`${error instanceof Error ? error.message : String(error)}; drawn gray`);
+        if (missing++ < MAX_WARNINGS) ctx.warn(`${errorMessage(error)}; drawn gray`);
         return missingTile(sprites.layout.tile);
       }
     };

@@ -1,5 +1,4 @@
-import { PixelCanvas } from '@cnnpipe/core';
-import { loadSharp } from '@cnnpipe/core';
+import { PixelCanvas, loadSharp } from '@cnnpipe/core';
 
 /** Where a tile sits: which sheet, and its top-left pixel in it. */
 export interface SpriteSlot {

@@ -1,6 +1,5 @@
-import { denormalise, loadPreprocessed, minMaxBytes, type Preprocess } from '@cnnpipe/core';
+import { denormalise, loadPreprocessed, minMaxBytes, loadSharp, type Preprocess } from '@cnnpipe/core';
 import { heat, overlay } from '@cnnpipe/saliency';
-import { loadSharp } from '@cnnpipe/core';
 import type { Component } from './data.js';
 import type { Tile } from './sprites.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CliError, META, UsageError, modelPixels, plainError, resolvePreprocess, type CommonArgs, type Preprocess } from '@cnnpipe/core';
+import { CliError, META, UsageError, errorMessage, modelPixels, plainError, resolvePreprocess, type CommonArgs, type Preprocess } from '@cnnpipe/core';
 import { fromBytes } from './measure.js';
 import type { ObjectiveKind } from './objectives.js';
 import type { ParamKind } from './param/image.js';
@@ -92,7 +92,7 @@ export async function startImage(path: string, channels: 1 | 3, size: number): P
     const image = await modelPixels(bytes, view);
     return fromBytes(image.data, channels, size);
   } catch (error) {
-    throw new CliError(`--from ${path}: cannot decode image (${error instanceof Error ? error.message : String(error)})`);
+    throw new CliError(`--from ${path}: cannot decode image (${errorMessage(error)})`);
   }
 }
 

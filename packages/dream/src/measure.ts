@@ -1,8 +1,7 @@
 // A rendered image as the user gets it — 8-bit pixels, a PNG — and its objective measured
 // the way `extract` would measure that PNG: the same decode, resize, crop and normalisation
 // (core's modelPixels / normaliseInto), untransformed, through the same network.
-import { modelPixels, normaliseInto, type Preprocess } from '@cnnpipe/core';
-import { loadSharp } from '@cnnpipe/core';
+import { modelPixels, normaliseInto, loadSharp, type Preprocess } from '@cnnpipe/core';
 import { objectiveValues, type ObjectiveSpec } from './objectives.js';
 import type { GradientEngine } from './render.js';
 

@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { loadSharp } from '@cnnpipe/core';
-import { PixelCanvas, denormalise, minMaxBytes, type Preprocess } from '@cnnpipe/core';
+import { loadSharp, PixelCanvas, denormalise, minMaxBytes, type Preprocess } from '@cnnpipe/core';
 
 export interface MontageInput {
   layer: string;

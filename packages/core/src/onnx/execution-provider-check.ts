@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { errorMessage } from '../cli/errors.js';
 
 /**
  * Why a GPU execution provider cannot start here, in words that say what to install.
@@ -38,7 +39,7 @@ export function canLoadLibrary(library: string): boolean {
     process.dlopen({ exports: {} } as NodeJS.Module, library);
     return true;
   } catch (error) {
-    return /self-register|Module did not/i.test(error instanceof Error ? error.message : String(error));
+    return /self-register|Module did not/i.test(errorMessage(error));
   }
 }
 
