@@ -110,9 +110,11 @@ function numericDefault(frame: Frame, except: string[]): string | undefined {
   return firstOf(frame, 'number', [...except, ...ids]) ?? firstOf(frame, 'number', except);
 }
 
+/** x and y; a default x skips the columns given to --facet and --color (a bar per row, not one per panel). */
 function xy(frame: Frame, opts: ChartOptions, yCount: boolean): { x: string; y: string } {
   const d = defaults(frame);
-  const x = opts.x !== undefined ? need(frame, opts.x, '--x') : (d.x ?? firstOf(frame, 'string') ?? frame.names[0]);
+  const grouping = [opts.facet, opts.color].filter((c): c is string => !!c);
+  const x = opts.x !== undefined ? need(frame, opts.x, '--x') : (d.x ?? firstOf(frame, 'string', grouping) ?? firstOf(frame, 'string') ?? frame.names[0]);
   if (x === undefined) throw new CliError(`${frame.source}: no columns to plot`);
   let y: string | undefined;
   if (opts.y !== undefined) y = opts.y === COUNT && !has(frame, COUNT) && yCount ? COUNT : need(frame, opts.y, '--y', 'number');
@@ -134,12 +136,19 @@ export function words(name: string): string {
     .replace(/^mf$/, 'multi-faceted degree');
 }
 
-function yEncoding(frame: Frame, y: string): Enc {
+/** The y encoding; rows sharing the `stack` columns' values stack into one bar. */
+function yEncoding(frame: Frame, y: string, stack: string[] = []): Enc {
   if (y === COUNT && !has(frame, COUNT)) return { aggregate: 'count', type: 'quantitative', title: frame.kind === 'neuron-stats' ? 'neurons' : 'count' };
   const ints = frame.rows.every((r) => r[y] === null || Number.isInteger(r[y]));
-  // Headroom above the tallest bar (8%, then nice), so it does not touch the frame.
-  const ys = frame.rows.map((r) => r[y]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const top = ys.length ? Math.max(...ys) : 0;
+  // Headroom above the tallest bar, stacked rows summed (8%, then nice), so it does not touch the frame.
+  const heights = new Map<string, number>();
+  for (const r of frame.rows) {
+    const v = r[y];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) continue;
+    const key = JSON.stringify(stack.map((c) => r[c]));
+    heights.set(key, (heights.get(key) ?? 0) + v);
+  }
+  const top = Math.max(0, ...heights.values());
   const scale = top > 0 ? { nice: true, domainMax: top * 1.08 } : { nice: true };
   return ints
     ? { field: y, type: 'quantitative', title: words(y), scale, axis: { tickMinStep: 1, format: 'd' } }
@@ -167,7 +176,8 @@ export function barSpec(frame: Frame, opts: ChartOptions): TopLevelSpec {
   const color = optional(frame, '--color', opts.color, d.color);
   const facet = optional(frame, '--facet', opts.facet, d.facet);
   const sorted = frame.kind === 'venn' && frame.report === 'top' ? y : undefined;
-  const encoding: Enc = { x: xEncoding(frame, x, sorted), y: yEncoding(frame, y) };
+  const beside = color && (fieldType(frame, x) === 'nominal' && color !== x) ? [color] : [];
+  const encoding: Enc = { x: xEncoding(frame, x, sorted), y: yEncoding(frame, y, [x, ...(facet ? [facet] : []), ...beside]) };
   if (facet) encoding.x = { ...encoding.x, sort: sorted ? '-y' : encoding.x.sort };
   if (color) {
     encoding.color = { field: color, type: 'nominal', sort: order(frame, color) };

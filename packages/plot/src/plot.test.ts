@@ -98,6 +98,24 @@ describe('plot bar', () => {
     expect(count(svg, /aria-roledescription="bar"/g)).toBe(3);
     expect(texts(svg)).toContain('A title');
   });
+
+  it("with --facet on the first text column, x defaults to the next one (the help's example: a bar per row)", async () => {
+    const b = makeBatch({
+      model: utf8Data(['imagenet', 'imagenet', 'places']),
+      concept: utf8Data(['dotted', 'striped', 'grass']),
+      neurons: int32Data(Int32Array.of(5, 3, 7)),
+    });
+    const svg = await renderSvg('bar', frame(b), args({ facet: 'model' }));
+    expect(count(svg, /aria-roledescription="bar"/g)).toBe(3);
+    expect(texts(svg)).toEqual(expect.arrayContaining(['dotted', 'striped', 'grass', 'concept']));
+  });
+
+  it('leaves headroom above a stacked bar (rows sharing an x sum), not only above the tallest row', async () => {
+    const b = makeBatch({ name: utf8Data(['a', 'a', 'b']), v: int32Data(Int32Array.of(5, 3, 7)) });
+    const { barSpec } = await import('./charts.js');
+    const spec = barSpec(frame(b), args()) as unknown as { encoding: { y: { scale: { domainMax: number } } } };
+    expect(spec.encoding.y.scale.domainMax).toBeCloseTo(8 * 1.08, 10);
+  });
 });
 
 describe('plot bar, grouped and faceted', () => {
