@@ -6,7 +6,10 @@
 // difference of the coefficients and of the predictions on the training rows.
 // The machine is shared: runs of the two alternate (tool, numpy, tool, numpy, ...) and the
 // best of each is reported, wall and CPU (user + system) separately.
-//   node tools/bench/lstsq.js [--rows N --dim D [--target-dim E]] [--repeat R]
+// The tool runs with its default Gram path (--gram auto, today float64 Gemm; the line says which
+// ran), and once more with the other path (--gram int8: exact int8 digit products, AMX) for the
+// ratio of the two and the other's agreement with numpy.
+//   node tools/bench/lstsq.js [--rows N --dim D [--target-dim E]] [--repeat R] [--gram auto|int8|float64] [--no-compare]
 //   (default: 20000 x 1024 -> 1536 twice each, then 50000 x 2048 -> 2048 once each)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +23,8 @@ const root = resolve(fileURLToPath(import.meta.url), '../../..');
 const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
 const repeatOf = (rows) => arg('--repeat', rows <= 20000 ? 2 : 1);
 const TARGET = 3;
+const gramFlag = process.argv.includes('--gram') ? process.argv[process.argv.indexOf('--gram') + 1] : 'auto';
+const otherGram = process.argv.includes('--no-compare') ? undefined : gramFlag === 'int8' ? 'float64' : 'int8';
 const cases = process.argv.includes('--rows')
   ? [[arg('--rows', 20000), arg('--dim', 1024), arg('--target-dim', arg('--dim', 1024))]]
   : [
@@ -97,12 +102,15 @@ for (const [rows, da, db] of cases) {
     await writeActivations(join(dir, 'x.arrows'), x, rows, da);
     await writeActivations(join(dir, 'y.arrows'), y, rows, db);
 
+    const fitArgs = (gram, out) => [join(root, 'packages/lstsq/bin/lstsq.js'), 'fit', '--gram', gram, '--source', join(dir, 'x.arrows:features'), '--target', join(dir, 'y.arrows:features'), '-o', join(dir, out)];
     const tools = [];
     const pys = [];
     for (let r = 0; r < repeatOf(rows); r++) {
-      tools.push(timed(process.execPath, [join(root, 'packages/lstsq/bin/lstsq.js'), 'fit', '--source', join(dir, 'x.arrows:features'), '--target', join(dir, 'y.arrows:features'), '-o', join(dir, 'map.arrows')]));
+      tools.push(timed(process.execPath, fitArgs(gramFlag, 'map.arrows')));
       pys.push(timed('/usr/bin/python3', ['-c', numpy, dir, String(rows), String(da), String(db)]));
     }
+    const other = otherGram ? timed(process.execPath, fitArgs(otherGram, 'map-other.arrows')) : undefined;
+    const blocksOf = (run) => (/blocks: ([^\n]*)/.exec(run.stderr) ?? [, 'unknown'])[1];
     const best = (runs) => ({
       seconds: Math.min(...runs.map((t) => t.seconds)),
       cpu: Math.min(...runs.map((t) => t.cpu)),
@@ -113,27 +121,38 @@ for (const [rows, da, db] of cases) {
     const solveSeconds = Math.min(...pys.map((p) => Number(p.stdout.trim())));
     const runs = tools.length > 1 ? `best of ${tools.length} alternated runs each` : 'one run each';
 
-    // Our map in numpy's (DA+1) x DB layout, for the agreement check.
-    const map = tableFromIPC(readFileSync(join(dir, 'map.arrows'))).batches[0];
-    const weights = fixedSizeListValues(map.getChild('weights')).values;
-    const bias = primitiveValues(map.getChild('bias'));
-    const coef = new Float64Array((da + 1) * db);
-    for (let j = 0; j < db; j++) {
-      for (let k = 0; k < da; k++) coef[k * db + j] = weights[j * da + k];
-      coef[da * db + j] = bias[j];
-    }
-    writeFileSync(join(dir, 'ours.f64'), coef);
-    const agree = spawnSync('/usr/bin/python3', ['-c', agreement, dir, String(rows), String(da), String(db)], { encoding: 'utf8' });
-    const [coefDiff, predDiff] = agree.status === 0 ? agree.stdout.trim().split(/\s+/).map(Number) : [NaN, NaN];
+    // A map in numpy's (DA+1) x DB layout, and its agreement with numpy's.
+    const agreementOf = (file) => {
+      const map = tableFromIPC(readFileSync(join(dir, file))).batches[0];
+      const weights = fixedSizeListValues(map.getChild('weights')).values;
+      const bias = primitiveValues(map.getChild('bias'));
+      const coef = new Float64Array((da + 1) * db);
+      for (let j = 0; j < db; j++) {
+        for (let k = 0; k < da; k++) coef[k * db + j] = weights[j * da + k];
+        coef[da * db + j] = bias[j];
+      }
+      writeFileSync(join(dir, 'ours.f64'), coef);
+      const agree = spawnSync('/usr/bin/python3', ['-c', agreement, dir, String(rows), String(da), String(db)], { encoding: 'utf8' });
+      return agree.status === 0 ? agree.stdout.trim().split(/\s+/).map(Number) : [NaN, NaN];
+    };
+    const [coefDiff, predDiff] = agreementOf('map.arrows');
 
     console.log(`\n${rows} rows, ${da} -> ${db} (${runs})`);
-    console.log(`  lstsq fit (whole command):           ${tool.seconds.toFixed(2)} s (${tool.cpu.toFixed(1)} CPU s), peak ${tool.peakMb.toFixed(0)} MB`);
+    console.log(`  lstsq fit (whole command, --gram ${gramFlag}): ${tool.seconds.toFixed(2)} s (${tool.cpu.toFixed(1)} CPU s), peak ${tool.peakMb.toFixed(0)} MB; blocks: ${blocksOf(tools[0])}`);
     console.log(`  numpy (whole process: load + lstsq): ${py.seconds.toFixed(2)} s (${py.cpu.toFixed(1)} CPU s), peak ${py.peakMb.toFixed(0)} MB; its lstsq alone ${solveSeconds.toFixed(2)} s`);
     console.log(
       `  ratio numpy/lstsq: ${(py.seconds / tool.seconds).toFixed(2)}x whole process (${(py.cpu / tool.cpu).toFixed(2)}x in CPU time), ` +
         `${(solveSeconds / tool.seconds).toFixed(2)}x against numpy's solve alone`,
     );
-    console.log(`  agreement with numpy: coefficients ${coefDiff.toExponential(1)}, predictions ${predDiff.toExponential(1)} (max relative difference)`);
+    console.log(`  agreement with numpy (--gram ${gramFlag}): coefficients ${coefDiff.toExponential(1)}, predictions ${predDiff.toExponential(1)} (max relative difference)`);
+    if (other) {
+      const [co, po] = agreementOf('map-other.arrows');
+      console.log(
+        `  --gram ${otherGram} (one run): ${other.seconds.toFixed(2)} s (${other.cpu.toFixed(1)} CPU s), peak ${other.peakMb.toFixed(0)} MB, blocks: ${blocksOf(other)}; ` +
+          `${(other.seconds / tool.seconds).toFixed(2)}x the time of --gram ${gramFlag}, ${(py.seconds / other.seconds).toFixed(2)}x numpy; ` +
+          `agreement with numpy: coefficients ${co.toExponential(1)}, predictions ${po.toExponential(1)}`,
+      );
+    }
     const verdict = (ratio) => `${ratio.toFixed(2)}x ${ratio >= TARGET ? 'met' : 'NOT met'}`;
     console.log(`  target ${TARGET}x numpy: wall ${verdict(py.seconds / tool.seconds)}, CPU ${verdict(py.cpu / tool.cpu)}; peak memory ${(py.peakMb / tool.peakMb).toFixed(1)}x less than numpy's`);
   } finally {

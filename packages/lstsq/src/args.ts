@@ -7,6 +7,8 @@ export interface LstsqArgs extends CommonArgs {
   ridge: number;
   partial: boolean;
   intersect: boolean;
+  /** fit: how block Grams are computed (normal.ts's GramPath). */
+  gram: string;
   map?: string;
   column?: string;
   as?: string;

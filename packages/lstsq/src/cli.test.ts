@@ -158,6 +158,19 @@ describe('lstsq fit', () => {
     expect(fromIPC(ok.stdout).schema.metadata.get('cnnpipe.rows')).toBe('500');
   });
 
+  it('--gram: float64 (the default) or int8 digit products say which ran; another value is a usage error (exit 2)', async () => {
+    const args = ['fit', '--source', join(dir, 'a.arrows'), '--target', join(dir, 'b.arrows')];
+    const plain = await runBin('lstsq', args);
+    expect(plain.stderr).toMatch(/blocks: 1 by float64 Gemm/);
+    const int8 = await runBin('lstsq', [...args, '--gram', 'int8']);
+    expect(int8.code, int8.stderr).toBe(0);
+    expect(int8.stderr).toMatch(/blocks: 1 by int8 digit products/);
+    const bad = await runBin('lstsq', [...args, '--gram', 'int4']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--gram must be one of auto, int8, float64, got 'int4'/);
+  });
+
   it('wrong kind: exit 1 naming expected and got', async () => {
     const res = await runBin('lstsq', ['fit', '--source', join(dir, 'map.arrows'), '--target', join(dir, 'b.arrows')]);
     expect(res.code).toBe(1);

@@ -12,7 +12,7 @@ import {
 import type { Schema } from 'apache-arrow';
 import { need, type LstsqArgs } from './args.js';
 import { accumulate } from './fit.js';
-import { addGram, solveGram, type Gram } from './normal.js';
+import { GRAM_PATHS, addGram, solveGram, type Gram, type GramPath } from './normal.js';
 import { MAP_META, featureColumn, modelName, splitSpec, writeMap } from './tables.js';
 
 /** `lstsq fit`: both activation tables streamed into the Gram, then solved (or written with --partial). */
@@ -25,10 +25,21 @@ export async function fit(args: LstsqArgs, ctx: ToolContext): Promise<void> {
   const ca = featureColumn(a.schema, a.name, src.column);
   const cb = featureColumn(b.schema, b.name, tgt.column);
   if (!(args.ridge >= 0)) throw new UsageError(`--ridge must be >= 0, got ${args.ridge}`);
+  const path = (args.gram ?? 'auto') as GramPath;
+  if (!GRAM_PATHS.includes(path)) throw new UsageError(`--gram must be one of ${GRAM_PATHS.join(', ')}, got '${args.gram}'`);
+  let products = '';
   const gram = await accumulate(
     { input: a.input, column: ca.name, width: ca.width, guard: ctx.nonFinite(a.name, 'images') },
     { input: b.input, column: cb.name, width: cb.width, guard: ctx.nonFinite(b.name, 'images') },
-    { intersect: args.intersect, warn: ctx.warn },
+    {
+      intersect: args.intersect,
+      warn: ctx.warn,
+      gram: path,
+      onBlocks: (b) => {
+        const used = [b.int8 > 0 ? `${b.int8} by int8 digit products` : '', b.float64 > 0 ? `${b.float64} by float64 Gemm` : ''].filter(Boolean);
+        products = used.length > 0 ? `; blocks: ${used.join(', ')}` : '';
+      },
+    },
   );
   const meta: Record<string, string> = {
     [MAP_META.source]: modelName(a.schema, a.name),
@@ -42,7 +53,7 @@ export async function fit(args: LstsqArgs, ctx: ToolContext): Promise<void> {
     await writeKind(gramCodec, args.output, gram, { from: b.schema, metadata: meta, shape: gram });
     return;
   }
-  await solveAndWrite(gram, args, b.schema, meta, ctx);
+  await solveAndWrite(gram, args, b.schema, meta, ctx, products);
 }
 
 /** `lstsq merge`: the shards' grams added, then solved. */
@@ -74,14 +85,14 @@ function fmt(x: number): string {
 }
 
 /** Solves a Gram and writes its affine map, saying what the fit found. */
-async function solveAndWrite(gram: Gram, args: LstsqArgs, from: Schema | undefined, meta: Record<string, string>, ctx: ToolContext): Promise<void> {
+async function solveAndWrite(gram: Gram, args: LstsqArgs, from: Schema | undefined, meta: Record<string, string>, ctx: ToolContext, products = ''): Promise<void> {
   const map = await solveGram(gram, args.ridge);
   const metadata = { ...meta, [MAP_META.rows]: String(gram.n), [MAP_META.r2]: fmt(map.r2Total), [MAP_META.ridge]: String(args.ridge) };
   // Named by the models, so a study's many fits can be told apart.
   const passed = passMetadata(from, metadata);
   const pair = [passed.get(MAP_META.source), passed.get(MAP_META.target)];
   const names = pair.every((n) => n) ? `${pair[0]} -> ${pair[1]}: ` : '';
-  ctx.info(`${names}${gram.n} rows, ${gram.da} -> ${gram.db} features, training R² ${map.r2Total.toFixed(4)}`);
+  ctx.info(`${names}${gram.n} rows, ${gram.da} -> ${gram.db} features, training R² ${map.r2Total.toFixed(4)}${products}`);
   const dependent = map.dependent ?? [];
   if (dependent.length > 0) {
     const shown = dependent.slice(0, 8).join(', ') + (dependent.length > 8 ? ', ...' : '');

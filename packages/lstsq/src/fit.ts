@@ -1,5 +1,5 @@
 import { ActivationsCursor, CliError, NonFiniteGuard, expectKind, fixedSizeListValues, stringValues, type ArrowInput } from '@cnnpipe/core';
-import { GramAccumulator, type Gram } from './normal.js';
+import { GramAccumulator, type Gram, type GramPath } from './normal.js';
 
 export interface FitSide {
   input: ArrowInput;
@@ -13,6 +13,10 @@ export interface FitOptions {
   intersect: boolean;
   warn(message: string): void;
   blockRows?: number;
+  /** How block products are computed (default float64). */
+  gram?: GramPath;
+  /** Told which paths the blocks took, once at the end. */
+  onBlocks?(blocks: { int8: number; float64: number }): void;
 }
 
 /**
@@ -23,7 +27,7 @@ export interface FitOptions {
 export async function accumulate(source: FitSide, target: FitSide, options: FitOptions): Promise<Gram> {
   expectKind(source.input.schema, 'activations', source.input.name);
   expectKind(target.input.schema, 'activations', target.input.name);
-  const acc = new GramAccumulator(source.width, target.width, options.blockRows);
+  const acc = new GramAccumulator(source.width, target.width, options.blockRows, options.gram);
   const guards = [source.guard ?? new NonFiniteGuard(source.input.name, false), target.guard ?? new NonFiniteGuard(target.input.name, false)] as const;
   if (options.intersect) return intersectJoin(source, target, acc, options, guards);
   const a = new ActivationsCursor(source.input, [{ name: source.column, width: source.width }], guards[0]);
@@ -57,7 +61,13 @@ export async function accumulate(source: FitSide, target: FitSide, options: FitO
     }
   }
   for (const guard of guards) guard.finish();
-  return acc.finish();
+  return finish(acc, options);
+}
+
+async function finish(acc: GramAccumulator, options: FitOptions): Promise<Gram> {
+  const gram = await acc.finish();
+  options.onBlocks?.(acc.blocks);
+  return gram;
 }
 
 /** Adds the next `m` row pairs but those where either side holds NaN/Inf, run by run. */
@@ -117,5 +127,5 @@ async function intersectJoin(
     );
   }
   for (const guard of guards) guard.finish();
-  return acc.finish();
+  return finish(acc, options);
 }

@@ -1,5 +1,5 @@
-import { CliError, dependenceTolerance, emptyGram, minNormSolve, type Gram } from '@cnnpipe/core';
-import { gramBlock, panelStarts } from './gram-graph.js';
+import { CliError, DEFAULT_SLICE_DIGITS, dependenceTolerance, hasAmxInt8, maxSlicedBlockRows, minNormSolve, type Gram, type SliceDigits } from '@cnnpipe/core';
+import { BlockGram, type Block } from './block-gram.js';
 
 // The Gram (streamed float64 sufficient statistics) is core's gram kind; re-exported for the
 // tools that reuse lstsq's accumulator (compare).
@@ -25,7 +25,26 @@ export function defaultBlockRows(da: number, db: number): number {
   return Math.max(512, Math.min(4096, 2 ** Math.round(Math.log2(2 ** 24 / (da + db + 1)))));
 }
 
-type Block = Float32Array | Float64Array;
+/**
+ * How a block's products are computed: 'float64' casts and multiplies in float64 (Gemm);
+ * 'int8' takes float32 blocks through core's exact int8 digit products (sliced-int8-gram.ts,
+ * AMX), float64 blocks still by Gemm. 'auto' is float64: at the digits agreement with numpy
+ * to 1e-7 needs up to cond 1e4 (7 for X, 6 for Y) the int8 path measured ~2x slower than
+ * float64 Gemm on this 2-core Sapphire Rapids (1.49 s against 0.76 s per 4096-row block at
+ * 2048 -> 2048; with 4 and 4 digits, 0.62 s and 9.9 s against 12.95 s for the whole 50k-row
+ * fit, but 2.4e-5 off numpy on the zoo's features). Without AMX it would be slower still.
+ */
+export type GramPath = 'auto' | 'int8' | 'float64';
+
+export const GRAM_PATHS: readonly GramPath[] = ['auto', 'int8', 'float64'];
+
+/** The path 'auto' stands for on this machine. */
+export function resolveGramPath(path: GramPath): 'int8' | 'float64' {
+  return path === 'auto' ? (INT8_PAYS && hasAmxInt8() ? 'int8' : 'float64') : path;
+}
+
+/** Whether 'auto' takes the int8 path on AMX CPUs: not while it measures no faster (see GramPath). */
+const INT8_PAYS = false;
 
 function blockBuffer(like: ArrayLike<number>, length: number): Block {
   return like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
@@ -34,26 +53,30 @@ function blockBuffer(like: ArrayLike<number>, length: number): Block {
 /**
  * Accumulates rows block by block: rows are buffered (in their own precision, float32 as
  * Arrow gives them) into blocks of `blockRows`, and each full block's float64 statistics
- * come out of one onnxruntime graph (gram-graph.ts: cast, the Gram's upper block triangle,
- * X'Y, sums) and add into the float64 Gram.
+ * (block-gram.ts: onnxruntime graphs, float64 Gemm or core's exact int8 digit products) add
+ * into the float64 Gram. (A worker thread computing one block while this one read the next
+ * did not pay: 13.5 s against 12.95 s at 50k x 2048 -> 2048, float64 path.)
  */
 export class GramAccumulator {
-  readonly gram: Gram;
+  private gramOut: Gram | undefined;
   private x: Block | undefined;
   private y: Block | undefined;
   private filled = 0;
   private readonly blockRows: number;
-  private readonly starts: number[];
+  private readonly blockGram: BlockGram;
+  /** Blocks that went through the int8 digit products, and through float64 Gemm (known after finish). */
+  readonly blocks = { int8: 0, float64: 0 };
 
   constructor(
     readonly da: number,
     readonly db: number,
     blockRows?: number,
+    path: GramPath = 'float64',
+    digits: SliceDigits = DEFAULT_SLICE_DIGITS,
   ) {
-    this.gram = emptyGram(da, db);
-    this.blockRows = blockRows ?? defaultBlockRows(da, db);
-    // Panels at least 256 wide, 4 to 8 of them: at 2048 x 2048, 8 panels cost 0.9 CPU s less than 4.
-    this.starts = panelStarts(da, Math.max(4, Math.min(8, Math.floor(da / 256))));
+    const resolved = resolveGramPath(path);
+    this.blockRows = Math.min(blockRows ?? defaultBlockRows(da, db), maxSlicedBlockRows(digits));
+    this.blockGram = new BlockGram(da, db, resolved, digits);
   }
 
   /** Adds rows: x is rows x DA, y rows x DB (row-major, any float type). */
@@ -82,46 +105,23 @@ export class GramAccumulator {
     }
   }
 
+  /** Adds the buffered rows' statistics into the Gram. */
   async flush(): Promise<void> {
     const rows = this.filled;
     if (rows === 0) return;
-    const { da, db, gram, starts } = this;
-    const block = await gramBlock(this.x!, this.y!, rows, da, db, starts);
-    const a1 = da + 1;
-    const { xtx, xty, yy } = gram;
-    for (let p = 0; p < starts.length - 1; p++) {
-      const s = starts[p]!;
-      const e = starts[p + 1]!;
-      const w = da - s;
-      const g = block.panels[p]!;
-      for (let i = s; i < e; i++) {
-        const go = (i - s) * w - s;
-        const ro = i * a1;
-        for (let j = s; j < da; j++) xtx[ro + j]! += g[go + j]!;
-      }
-    }
-    for (let i = 0; i < da; i++) {
-      xtx[i * a1 + da]! += block.sumX[i]!;
-
-    }
-    xtx[da * a1 + da]! += rows;
-    for (let i = 0; i < da * db; i++) xty[i]! += block.xty[i]!;
-    for (let j = 0; j < db; j++) {
-      xty[da * db + j]! += block.sumY[j]!;
-      yy[j]! += block.sumYY[j]!;
-    }
-    gram.n += rows;
     this.filled = 0;
+    await this.blockGram.addBlock(this.x!, this.y!, rows);
   }
 
-  /** The Gram of every row added: blocks filled the upper triangle (and the panels' lower corners), mirrored here once. */
+  /** The Gram of every row added. */
   async finish(): Promise<Gram> {
     await this.flush();
-    const { da, gram } = this;
-    const a1 = da + 1;
-    const { xtx } = gram;
-    for (let i = 0; i < a1; i++) for (let j = i + 1; j < a1; j++) xtx[j * a1 + i] = xtx[i * a1 + j]!;
-    return gram;
+    if (!this.gramOut) {
+      const { gram, blocks } = this.blockGram.finish();
+      Object.assign(this.blocks, blocks);
+      this.gramOut = gram;
+    }
+    return this.gramOut;
   }
 }
 

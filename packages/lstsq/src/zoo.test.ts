@@ -64,9 +64,9 @@ describe('lstsq on the zoo\'s features against numpy', () => {
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function fitAgainstNumpy(source: Features, file: string) {
+  async function fitAgainstNumpy(source: Features, file: string, extra: string[] = []) {
     writeFileSync(join(dir, file), activations(source.images, source.x, source.width, { batchRows: 300 }));
-    const res = await runBin('lstsq', ['fit', '--source', join(dir, file), '--target', join(dir, 'resnet.arrows:layer4')]);
+    const res = await runBin('lstsq', ['fit', '--source', join(dir, file), '--target', join(dir, 'resnet.arrows:layer4'), ...extra]);
     expect(res.code, res.stderr).toBe(0);
     const n = source.images.length;
     const [da, db] = [source.width, resnet.width];
@@ -85,6 +85,12 @@ describe('lstsq on the zoo\'s features against numpy', () => {
     expect(a.rank).toBe(dense.width + 1);
     expect(a.stderr).not.toMatch(/note:/);
     expect(a.predictions).toBeLessThan(1e-9);
+  });
+
+  it('DenseNet dense1 -> ResNet layer4 through the int8 digit products (--gram int8): predictions to 1e-7', async () => {
+    const a = await fitAgainstNumpy(dense, 'dense-int8.arrows', ['--gram', 'int8']);
+    expect(a.stderr).toMatch(/blocks: 1 by int8 digit products/);
+    expect(a.predictions).toBeLessThan(1e-7);
   });
 
   it('VGG block4 with a dead, a duplicated and a doubled unit: the minimum-norm map, predictions to 1e-6', async () => {

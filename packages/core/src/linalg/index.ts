@@ -8,3 +8,5 @@ export * from './kernels.js';
 export * from './symmetric-eigen.js';
 export * from './cholesky-dropping.js';
 export * from './min-norm.js';
+export * from './sliced-int8-gram.js';
+export * from './cpu-features.js';

@@ -32,7 +32,7 @@ export declare namespace onnx {
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, GRAPH: 5, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
 /** ONNX element types we build graphs over. */
-export const ElemType = { float32: 1, int32: 6, int64: 7, float64: 11 } as const;
+export const ElemType = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, float64: 11 } as const;
 
 /** A graph input/output with symbolic or fixed dimensions. */
 export function valueInfo(name: string, elemType: number, dims: (string | number)[]): onnx.IValueInfoProto {
