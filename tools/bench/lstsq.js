@@ -7,8 +7,8 @@
 // The machine is shared: runs of the two alternate (tool, numpy, tool, numpy, ...) and the
 // best of each is reported, wall and CPU (user + system) separately.
 // The tool runs with its default Gram path (--gram auto, today float64 Gemm; the line says which
-// ran), and once more with the other path (--gram int8: exact int8 digit products, AMX) for the
-// ratio of the two and the other's agreement with numpy.
+// ran), and once more with each other path (--gram int8: exact int8 digit products on AMX, 7 and
+// 6 digits; --gram int8:4, 4 digits, faster and less exact) for their ratios and agreement.
 //   node tools/bench/lstsq.js [--rows N --dim D [--target-dim E]] [--repeat R] [--gram auto|int8|float64] [--no-compare]
 //   (default: 20000 x 1024 -> 1536 twice each, then 50000 x 2048 -> 2048 once each)
 import { spawnSync } from 'node:child_process';
@@ -24,7 +24,7 @@ const arg = (name, fallback) => (process.argv.includes(name) ? Number(process.ar
 const repeatOf = (rows) => arg('--repeat', rows <= 20000 ? 2 : 1);
 const TARGET = 3;
 const gramFlag = process.argv.includes('--gram') ? process.argv[process.argv.indexOf('--gram') + 1] : 'auto';
-const otherGram = process.argv.includes('--no-compare') ? undefined : gramFlag === 'int8' ? 'float64' : 'int8';
+const otherGrams = process.argv.includes('--no-compare') ? [] : ['float64', 'int8', 'int8:4'].filter((g) => g !== (gramFlag === 'auto' ? 'float64' : gramFlag));
 const cases = process.argv.includes('--rows')
   ? [[arg('--rows', 20000), arg('--dim', 1024), arg('--target-dim', arg('--dim', 1024))]]
   : [
@@ -109,7 +109,7 @@ for (const [rows, da, db] of cases) {
       tools.push(timed(process.execPath, fitArgs(gramFlag, 'map.arrows')));
       pys.push(timed('/usr/bin/python3', ['-c', numpy, dir, String(rows), String(da), String(db)]));
     }
-    const other = otherGram ? timed(process.execPath, fitArgs(otherGram, 'map-other.arrows')) : undefined;
+    const others = otherGrams.map((gram, i) => ({ gram, file: `map-other${i}.arrows`, run: timed(process.execPath, fitArgs(gram, `map-other${i}.arrows`)) }));
     const blocksOf = (run) => (/blocks: ([^\n]*)/.exec(run.stderr) ?? [, 'unknown'])[1];
     const best = (runs) => ({
       seconds: Math.min(...runs.map((t) => t.seconds)),
@@ -145,10 +145,10 @@ for (const [rows, da, db] of cases) {
         `${(solveSeconds / tool.seconds).toFixed(2)}x against numpy's solve alone`,
     );
     console.log(`  agreement with numpy (--gram ${gramFlag}): coefficients ${coefDiff.toExponential(1)}, predictions ${predDiff.toExponential(1)} (max relative difference)`);
-    if (other) {
-      const [co, po] = agreementOf('map-other.arrows');
+    for (const { gram, file, run: other } of others) {
+      const [co, po] = agreementOf(file);
       console.log(
-        `  --gram ${otherGram} (one run): ${other.seconds.toFixed(2)} s (${other.cpu.toFixed(1)} CPU s), peak ${other.peakMb.toFixed(0)} MB, blocks: ${blocksOf(other)}; ` +
+        `  --gram ${gram} (one run): ${other.seconds.toFixed(2)} s (${other.cpu.toFixed(1)} CPU s), peak ${other.peakMb.toFixed(0)} MB, blocks: ${blocksOf(other)}; ` +
           `${(other.seconds / tool.seconds).toFixed(2)}x the time of --gram ${gramFlag}, ${(py.seconds / other.seconds).toFixed(2)}x numpy; ` +
           `agreement with numpy: coefficients ${co.toExponential(1)}, predictions ${po.toExponential(1)}`,
       );

@@ -13,7 +13,7 @@ export interface BlockCounts {
  * A float64 Gram built block by block: each block's statistics from one onnxruntime graph
  * (gram-graph.ts: float64 Gemm over the Gram's upper block triangle; or, on the int8 path for
  * float32 blocks, core's exact int8 digit products) added into the upper triangle, mirrored
- * once at the end. Runs in the caller's thread or in gram-worker.ts.
+ * once at the end.
  */
 export class BlockGram {
   readonly gram: Gram;

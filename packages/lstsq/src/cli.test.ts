@@ -164,11 +164,16 @@ describe('lstsq fit', () => {
     expect(plain.stderr).toMatch(/blocks: 1 by float64 Gemm/);
     const int8 = await runBin('lstsq', [...args, '--gram', 'int8']);
     expect(int8.code, int8.stderr).toBe(0);
-    expect(int8.stderr).toMatch(/blocks: 1 by int8 digit products/);
-    const bad = await runBin('lstsq', [...args, '--gram', 'int4']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
-    expect(bad.stderr).toMatch(/--gram must be one of auto, int8, float64, got 'int4'/);
+    expect(int8.stderr).toMatch(/blocks: 1 by int8 digit products \(7 source, 6 target digits\)/);
+    const four = await runBin('lstsq', [...args, '--gram', 'int8:4']);
+    expect(four.code, four.stderr).toBe(0);
+    expect(four.stderr).toMatch(/blocks: 1 by int8 digit products \(4 source, 4 target digits\)/);
+    for (const value of ['int4', 'int8:9', 'int8:4,']) {
+      const bad = await runBin('lstsq', [...args, '--gram', value]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr).toContain(`--gram must be one of auto, int8, float64 (int8:D or int8:D,E for D source and E target digits, 2-8), got '${value}'`);
+    }
   });
 
   it('wrong kind: exit 1 naming expected and got', async () => {

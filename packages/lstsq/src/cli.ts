@@ -13,13 +13,14 @@ export function main(argv?: string[]): Promise<void> {
       description:
         "Least-squares affine maps between two networks' feature vectors (affine-map kind: one row per target " +
         'dimension, `weights` over the source dimensions, `bias`).\n' +
-        '  fit --source A.arrows[:COL] --target B.arrows[:COL] [--ridge L] [--partial] [--intersect] [--gram auto|int8|float64]\n' +
+        '  fit --source A.arrows[:COL] --target B.arrows[:COL] [--ridge L] [--partial] [--intersect] [--gram auto|int8[:D[,E]]|float64]\n' +
         '      streams both activation tables (joined on image), accumulates the float64 normal equations and ' +
         'solves them by a rank-revealing Cholesky: dependent source dimensions (dead, constant, duplicated, collinear) get ' +
         "numpy.linalg.lstsq's minimum-norm solution, with a note; training R² goes in the metadata. --partial writes the gram table instead.\n" +
-        '      --gram int8 takes float32 blocks\' products from 7-bit digits (7 per source value, 6 per target value) ' +
+        "      --gram int8 takes float32 blocks' products from 7-bit digits (7 per source value, 6 per target value) " +
         "multiplied exactly in int8 (AMX tiles where the CPU has them): the data perturbed by at most 2^-48 of each column's block " +
-        'maximum (float32 itself rounds to 2^-24); float64 (and auto, the default: int8 measured 2x slower) by float64 Gemm.\n' +
+        'maximum (float32 itself rounds to 2^-24). int8:D[,E] takes D source (E target) digits: int8:4 perturbs by up to 2^-27, ' +
+        'faster, and may differ from numpy where the features are ill-conditioned. float64 (and auto, the default) by float64 Gemm.\n' +
         '  merge GRAM...   adds gram tables of shards and solves: the same map as one fit on all rows.\n' +
         '  apply --map MAP [--column COL] [--as NAME] [FILE]   activations in, mapped features added as NAME.\n' +
         '  logits --source-model A.onnx --target-model B.onnx   x_B = pinv(W_B)(W_A x_A + b_A - b_B).\n' +
@@ -40,7 +41,7 @@ export function main(argv?: string[]): Promise<void> {
           .option('target', { type: 'string', describe: 'fit: target activations FILE[:COLUMN]' })
           .option('ridge', { type: 'number', default: 0, describe: 'fit/merge: ridge penalty added to the centred Gram diagonal (bias unpenalised)' })
           .option('partial', { type: 'boolean', default: false, describe: 'fit: write the gram table (for lstsq merge) instead of the map' })
-          .option('gram', { type: 'string', default: 'auto', describe: 'fit: block products by exact int8 digit products of float32 data (int8) or float64 Gemm (float64; auto: float64)' })
+          .option('gram', { type: 'string', default: 'auto', describe: 'fit: block products by exact int8 digit products of float32 data (int8, int8:D[,E] digits) or float64 Gemm (float64; auto: float64)' })
           .option('intersect', { type: 'boolean', default: false, describe: 'fit: join on the images both tables hold (target held in memory), with a warning' })
           .option('map', { type: 'string', describe: 'apply: the affine-map table' })
           .option('column', { type: 'string', describe: "apply: the feature column to map (default: the map's source column, else the only one)" })

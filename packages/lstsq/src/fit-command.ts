@@ -3,6 +3,7 @@ import {
   UsageError,
   activationsCodec,
   gramCodec,
+  hasAmxInt8,
   passMetadata,
   readGramTable,
   readKind,
@@ -12,7 +13,7 @@ import {
 import type { Schema } from 'apache-arrow';
 import { need, type LstsqArgs } from './args.js';
 import { accumulate } from './fit.js';
-import { GRAM_PATHS, addGram, solveGram, type Gram, type GramPath } from './normal.js';
+import { GRAM_PATHS, addGram, parseGramChoice, solveGram, type Gram } from './normal.js';
 import { MAP_META, featureColumn, modelName, splitSpec, writeMap } from './tables.js';
 
 /** `lstsq fit`: both activation tables streamed into the Gram, then solved (or written with --partial). */
@@ -25,8 +26,9 @@ export async function fit(args: LstsqArgs, ctx: ToolContext): Promise<void> {
   const ca = featureColumn(a.schema, a.name, src.column);
   const cb = featureColumn(b.schema, b.name, tgt.column);
   if (!(args.ridge >= 0)) throw new UsageError(`--ridge must be >= 0, got ${args.ridge}`);
-  const path = (args.gram ?? 'auto') as GramPath;
-  if (!GRAM_PATHS.includes(path)) throw new UsageError(`--gram must be one of ${GRAM_PATHS.join(', ')}, got '${args.gram}'`);
+  const choice = parseGramChoice(args.gram ?? 'auto');
+  if (!choice) throw new UsageError(`--gram must be one of ${GRAM_PATHS.join(', ')} (int8:D or int8:D,E for D source and E target digits, 2-8), got '${args.gram}'`);
+  if (choice.path === 'int8' && !hasAmxInt8()) ctx.warn('--gram int8: this CPU has no AMX int8 tiles, so the digit products run on slower int8 kernels than float64 Gemm');
   let products = '';
   const gram = await accumulate(
     { input: a.input, column: ca.name, width: ca.width, guard: ctx.nonFinite(a.name, 'images') },
@@ -34,9 +36,10 @@ export async function fit(args: LstsqArgs, ctx: ToolContext): Promise<void> {
     {
       intersect: args.intersect,
       warn: ctx.warn,
-      gram: path,
+      gram: choice.path,
+      digits: choice.digits,
       onBlocks: (b) => {
-        const used = [b.int8 > 0 ? `${b.int8} by int8 digit products` : '', b.float64 > 0 ? `${b.float64} by float64 Gemm` : ''].filter(Boolean);
+        const used = [b.int8 > 0 ? `${b.int8} by int8 digit products (${choice.digits.x} source, ${choice.digits.y} target digits)` : '', b.float64 > 0 ? `${b.float64} by float64 Gemm` : ''].filter(Boolean);
         products = used.length > 0 ? `; blocks: ${used.join(', ')}` : '';
       },
     },

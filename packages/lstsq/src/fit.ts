@@ -1,4 +1,4 @@
-import { ActivationsCursor, CliError, NonFiniteGuard, expectKind, fixedSizeListValues, stringValues, type ArrowInput } from '@cnnpipe/core';
+import { ActivationsCursor, CliError, NonFiniteGuard, expectKind, fixedSizeListValues, stringValues, type ArrowInput, type SliceDigits } from '@cnnpipe/core';
 import { GramAccumulator, type Gram, type GramPath } from './normal.js';
 
 export interface FitSide {
@@ -15,6 +15,8 @@ export interface FitOptions {
   blockRows?: number;
   /** How block products are computed (default float64). */
   gram?: GramPath;
+  /** Digits per source and target value on the int8 path (default core's DEFAULT_SLICE_DIGITS). */
+  digits?: SliceDigits;
   /** Told which paths the blocks took, once at the end. */
   onBlocks?(blocks: { int8: number; float64: number }): void;
 }
@@ -27,7 +29,7 @@ export interface FitOptions {
 export async function accumulate(source: FitSide, target: FitSide, options: FitOptions): Promise<Gram> {
   expectKind(source.input.schema, 'activations', source.input.name);
   expectKind(target.input.schema, 'activations', target.input.name);
-  const acc = new GramAccumulator(source.width, target.width, options.blockRows, options.gram);
+  const acc = new GramAccumulator(source.width, target.width, options.blockRows, options.gram, options.digits);
   const guards = [source.guard ?? new NonFiniteGuard(source.input.name, false), target.guard ?? new NonFiniteGuard(target.input.name, false)] as const;
   if (options.intersect) return intersectJoin(source, target, acc, options, guards);
   const a = new ActivationsCursor(source.input, [{ name: source.column, width: source.width }], guards[0]);

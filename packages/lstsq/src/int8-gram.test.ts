@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GramAccumulator, solveGram, type AffineMap } from './normal.js';
+import type { SliceDigits } from '@cnnpipe/core';
+import { GramAccumulator, parseGramChoice, solveGram, type AffineMap } from './normal.js';
 import { asNumpyCoef, maxRelDiff, numpyLstsq, predict, rng } from './test-support/fixtures.js';
 import { gridFeatures, illConditioned, targets } from './test-support/synthetic.js';
 
@@ -7,8 +8,8 @@ import { gridFeatures, illConditioned, targets } from './test-support/synthetic.
  * lstsq's Gram through core's exact int8 digit products (--gram int8), forced on whatever the
  * CPU, on float32 data, against numpy.linalg.lstsq on the same float32 values.
  */
-async function fitInt8(x: Float32Array, y: Float32Array, n: number, da: number, db: number, blockRows = 97) {
-  const acc = new GramAccumulator(da, db, blockRows, 'int8');
+async function fitInt8(x: Float32Array, y: Float32Array, n: number, da: number, db: number, blockRows = 97, digits?: SliceDigits) {
+  const acc = new GramAccumulator(da, db, blockRows, 'int8', digits);
   await acc.add(x, y, n);
   const map = await solveGram(await acc.finish());
   return { map, blocks: acc.blocks };
@@ -91,5 +92,31 @@ describe('lstsq fit with the int8 digit products (--gram int8) against numpy', (
     await acc.add(x, targets(r, x, 200, 5, 2), 200);
     await acc.finish();
     expect(acc.blocks).toEqual({ int8: 0, float64: 4 });
+  });
+});
+
+describe('--gram int8:D[,E]: fewer digits, a larger perturbation', () => {
+  it('parses the path and the digits per source and target value', () => {
+    expect(parseGramChoice('auto')?.path).toBe('auto');
+    expect(parseGramChoice('float64')?.path).toBe('float64');
+    expect(parseGramChoice('int8')).toEqual({ path: 'int8', digits: { x: 7, y: 6 } });
+    expect(parseGramChoice('int8:4')).toEqual({ path: 'int8', digits: { x: 4, y: 4 } });
+    expect(parseGramChoice('int8:5,3')).toEqual({ path: 'int8', digits: { x: 5, y: 3 } });
+    for (const bad of ['int8:1', 'int8:9', 'int8:4,', 'int8:', 'int4', 'float32']) expect(parseGramChoice(bad)).toBeUndefined();
+  });
+
+  it('the difference from numpy shrinks with every digit added (cond 1e3), and 7/6 digits are within 1e-7', async () => {
+    const r = rng(5);
+    const [n, da, db] = [1000, 30, 4];
+    const x = f32(illConditioned(r, n, da, 1e3));
+    const y = f32(targets(r, Float64Array.from(x), n, da, db));
+    const off: number[] = [];
+    for (const digits of [{ x: 2, y: 2 }, { x: 3, y: 3 }, { x: 4, y: 4 }, { x: 7, y: 6 }]) {
+      const { map } = await fitInt8(x, y, n, da, db, 250, digits);
+      off.push(agreement(map, x, y, n).predictions);
+    }
+    for (let i = 1; i < off.length; i++) expect(off[i]!).toBeLessThan(off[i - 1]!);
+    expect(off[0]!).toBeGreaterThan(1e-4);
+    expect(off[3]!).toBeLessThan(1e-7);
   });
 });

@@ -1,4 +1,4 @@
-import { CliError, DEFAULT_SLICE_DIGITS, dependenceTolerance, hasAmxInt8, maxSlicedBlockRows, minNormSolve, type Gram, type SliceDigits } from '@cnnpipe/core';
+import { CliError, DEFAULT_SLICE_DIGITS, dependenceTolerance, maxSlicedBlockRows, minNormSolve, type Gram, type SliceDigits } from '@cnnpipe/core';
 import { BlockGram, type Block } from './block-gram.js';
 
 // The Gram (streamed float64 sufficient statistics) is core's gram kind; re-exported for the
@@ -29,22 +29,37 @@ export function defaultBlockRows(da: number, db: number): number {
  * How a block's products are computed: 'float64' casts and multiplies in float64 (Gemm);
  * 'int8' takes float32 blocks through core's exact int8 digit products (sliced-int8-gram.ts,
  * AMX), float64 blocks still by Gemm. 'auto' is float64: at the digits agreement with numpy
- * to 1e-7 needs up to cond 1e4 (7 for X, 6 for Y) the int8 path measured ~2x slower than
+ * to 1e-7 needs up to cond 1e4 (7 for X, 6 for Y) the int8 path measured ~1.5x slower than
  * float64 Gemm on this 2-core Sapphire Rapids (1.49 s against 0.76 s per 4096-row block at
- * 2048 -> 2048; with 4 and 4 digits, 0.62 s and 9.9 s against 12.95 s for the whole 50k-row
- * fit, but 2.4e-5 off numpy on the zoo's features). Without AMX it would be slower still.
+ * 2048 -> 2048). With fewer digits (`int8:4`: 9.9 s against 12.95 s for the whole 50k-row
+ * fit) it is faster but perturbs the data by up to 2^-27 of a column's block maximum: 3e-8
+ * off numpy on the bench's data, 2.4e-5 on the zoo's DenseNet features (cond 2.5e3), so it
+ * is the user's choice, never the default. Without AMX it would be slower still.
  */
 export type GramPath = 'auto' | 'int8' | 'float64';
 
 export const GRAM_PATHS: readonly GramPath[] = ['auto', 'int8', 'float64'];
 
-/** The path 'auto' stands for on this machine. */
-export function resolveGramPath(path: GramPath): 'int8' | 'float64' {
-  return path === 'auto' ? (INT8_PAYS && hasAmxInt8() ? 'int8' : 'float64') : path;
+/** A --gram value: the path, and the int8 digits per source and target value (`int8:D` or `int8:D,E`). */
+export interface GramChoice {
+  path: GramPath;
+  digits: SliceDigits;
 }
 
-/** Whether 'auto' takes the int8 path on AMX CPUs: not while it measures no faster (see GramPath). */
-const INT8_PAYS = false;
+/** Parses `auto`, `float64`, `int8`, `int8:D` or `int8:D,E` (2 to 8 digits each); undefined for anything else. */
+export function parseGramChoice(value: string): GramChoice | undefined {
+  if (value === 'auto' || value === 'float64') return { path: value, digits: DEFAULT_SLICE_DIGITS };
+  const match = /^int8(?::([2-8])(?:,([2-8]))?)?$/.exec(value);
+  if (!match) return undefined;
+  const x = match[1] ? Number(match[1]) : DEFAULT_SLICE_DIGITS.x;
+  const y = match[2] ? Number(match[2]) : match[1] ? x : DEFAULT_SLICE_DIGITS.y;
+  return { path: 'int8', digits: { x, y } };
+}
+
+/** The path 'auto' stands for: float64 (see GramPath: at equal agreement int8 measured slower). */
+export function resolveGramPath(path: GramPath): 'int8' | 'float64' {
+  return path === 'auto' ? 'float64' : path;
+}
 
 function blockBuffer(like: ArrayLike<number>, length: number): Block {
   return like instanceof Float32Array ? new Float32Array(length) : new Float64Array(length);
