@@ -116,11 +116,6 @@ export function makeBatch(columns: Record<string, Data>, metadata: Map<string, s
   return new RecordBatch(schema, struct);
 }
 
-/** Rebuilds a batch under a new schema with the same fields (e.g. new metadata). */
-export function withSchema(batch: RecordBatch, schema: Schema): RecordBatch {
-  return new RecordBatch(schema, batch.data);
-}
-
 /** The column `name` of a batch, or an error naming it. */
 export function column(batch: RecordBatch, name: string): Vector {
   const vector = batch.getChild(name);

@@ -4,7 +4,6 @@ import { AsyncByteQueue, CompressionType, RecordBatch, RecordBatchFileWriter, Re
 import { registerCodecs } from './compression.js';
 import { CliError, errorMessage } from '../cli/errors.js';
 import { ioSettings } from './io-settings.js';
-import type { Metadata } from '../kinds/metadata.js';
 import type { ParquetBatchWriter } from './parquet.js';
 
 /** Temporary files and folders in flight; removed on error, Ctrl-C or SIGTERM so nothing half-written stays. */
@@ -229,9 +228,4 @@ export class ArrowWriter {
   private async flush(): Promise<void> {
     for (const chunk of this.bytes.take()) await this.sink.write(chunk);
   }
-}
-
-/** A schema with the given fields and metadata. */
-export function schemaWith(fields: Schema['fields'], metadata: Metadata): Schema {
-  return new Schema(fields, metadata);
 }
