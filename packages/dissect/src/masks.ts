@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { CliError } from '@cnnpipe/core';
-import PngJs from 'pngjs';
+import { CliError, loadPngjs } from '@cnnpipe/core';
+import type PngJs from 'pngjs';
 import type { ProbeImage } from './broden.js';
 
 /** One image's segmentation: P label planes of sh x sw (label = R + 256 G), plane after plane. */
@@ -13,7 +13,7 @@ export interface Segmentation {
 export function decodeMask(bytes: Buffer, file: string, sh: number, sw: number, out: Int32Array, offset: number, labels: (string | null)[]): void {
   let png: PngJs.PNGWithMetadata;
   try {
-    png = PngJs.PNG.sync.read(bytes);
+    png = loadPngjs().PNG.sync.read(bytes);
   } catch (error) {
     throw new CliError(`${file}: not a readable PNG mask (${(error as Error).message})`);
   }

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CliError, LruCache, modelPixels, type RawImage } from '@cnnpipe/core';
-import PngJs from 'pngjs';
+import { CliError, LruCache, loadPngjs, modelPixels, type RawImage } from '@cnnpipe/core';
 import type { TopImages } from './top-images.js';
 import { upsample } from './upsample.js';
 
@@ -20,7 +19,7 @@ export function layerSlug(layer: string): string {
  */
 export async function unitMontage(top: TopImages, unit: number, threshold: number, h: number, w: number, paths: string[], decode: (path: string) => Promise<RawImage>): Promise<Buffer> {
   const n = top.count;
-  const png = new PngJs.PNG({ width: n * TILE + (n - 1) * GAP, height: TILE });
+  const png = new (loadPngjs().PNG)({ width: n * TILE + (n - 1) * GAP, height: TILE });
   png.data.fill(255);
   for (let i = 0; i < n; i++) {
     const image = top.images[unit * n + i]!;
@@ -38,7 +37,7 @@ export async function unitMontage(top: TopImages, unit: number, threshold: numbe
       }
     }
   }
-  return PngJs.PNG.sync.write(png);
+  return loadPngjs().PNG.sync.write(png);
 }
 
 /** Decoded probe images at the tile size, the last few hundred kept (a unit's tops share images). */

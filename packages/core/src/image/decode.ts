@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import type PngJs from 'pngjs';
 
-/** pngjs, loaded on the first PNG (CommonJS, so synchronously): tools that decode no image skip its ~20 ms. */
+/** pngjs, loaded on the first PNG (CommonJS, so synchronously): tools that decode or draw no PNG skip its ~10-20 ms. */
 let pngLibrary: typeof PngJs | undefined;
-function pngjs(): typeof PngJs {
+export function loadPngjs(): typeof PngJs {
   pngLibrary ??= createRequire(import.meta.url)('pngjs') as typeof PngJs;
   return pngLibrary;
 }
@@ -42,7 +42,7 @@ export function decodeSimplePng(bytes: Buffer): RawImage | undefined {
   if (bytes.includes(ICC_CHUNK)) return undefined;
   let png: ReturnType<typeof PngJs.PNG.sync.read>;
   try {
-    png = pngjs().PNG.sync.read(bytes, { checkCRC: true });
+    png = loadPngjs().PNG.sync.read(bytes, { checkCRC: true });
   } catch {
     return undefined; // sharp decides, and words the error if the file is really broken.
   }
