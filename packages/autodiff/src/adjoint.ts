@@ -1,5 +1,4 @@
-import type { onnx } from '@cnnpipe/core';
-import type { GraphBuilder } from './graph-builder.js';
+import type { GraphBuilder, onnx } from '@cnnpipe/core';
 import type { NodeAttributes } from './node-attributes.js';
 
 /** What an operator's adjoint sees while the backward pass is built. */

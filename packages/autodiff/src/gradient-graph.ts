@@ -1,8 +1,7 @@
-import { CliError, ElemType, encodeModel, valueInfo, type onnx } from '@cnnpipe/core';
+import { CliError, ElemType, GraphBuilder, encodeModel, valueInfo, type onnx } from '@cnnpipe/core';
 import { modelInput, modulePathOf, nodeScopes, type LoadedModel } from '@cnnpipe/extract';
 import { PROBE_BATCH, type AdjointContext } from './adjoint.js';
 import { ADJOINTS } from './adjoints.js';
-import { GraphBuilder } from './graph-builder.js';
 import { NodeAttributes } from './node-attributes.js';
 import { MIN_OPSET, modelOpset, raiseOpset } from './opset.js';
 import { probeGraph } from './probe.js';

@@ -1,7 +1,7 @@
 import { CliError } from '@cnnpipe/core';
 import { describe, expect, it } from 'vitest';
 import { gradientGraph } from './gradient-graph.js';
-import { attr } from './graph-builder.js';
+import { attr } from './attributes.js';
 import { adjointGap, opModel, type OpModel } from './test-support/op-models.js';
 
 // Each operator's adjoint against finite differences of the forward graph onnxruntime runs:

@@ -1,6 +1,6 @@
 import { CliError } from '@cnnpipe/core';
 import type { AdjointContext, AdjointRule } from './adjoint.js';
-import { attr } from './graph-builder.js';
+import { attr } from './attributes.js';
 
 /**
  * Adjoints of element-wise operators. Binary operators broadcast their inputs; an input's

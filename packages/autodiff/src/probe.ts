@@ -2,7 +2,7 @@ import { CliError, ElemType, createSession, encodeModel, errorMessage, ort, valu
 import type { LoadedModel } from '@cnnpipe/extract';
 import { PROBE_BATCH } from './adjoint.js';
 import { ADJOINTS } from './adjoints.js';
-import { attr } from './graph-builder.js';
+import { attr } from './attributes.js';
 import { NodeAttributes } from './node-attributes.js';
 import { MIN_OPSET } from './opset.js';
 import { windowCounts, windowOf } from './window-adjoints.js';

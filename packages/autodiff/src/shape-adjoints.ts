@@ -1,6 +1,6 @@
 import { CliError } from '@cnnpipe/core';
 import type { AdjointContext, AdjointRule } from './adjoint.js';
-import { attr } from './graph-builder.js';
+import { attr } from './attributes.js';
 import { unbroadcast } from './pointwise-adjoints.js';
 
 /** Adjoints of operators that move values around: reshapes, concatenation, slicing, padding, products, reductions. */

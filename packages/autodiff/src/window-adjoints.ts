@@ -1,6 +1,6 @@
 import { CliError, ElemType } from '@cnnpipe/core';
 import type { AdjointContext, AdjointRule } from './adjoint.js';
-import { attr } from './graph-builder.js';
+import { attr } from './attributes.js';
 import type { NodeAttributes } from './node-attributes.js';
 
 /**

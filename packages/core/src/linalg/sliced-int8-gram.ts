@@ -1,4 +1,5 @@
 import { AttributeType, ElemType, encodeModel, intAttribute, valueInfo, type onnx } from '../onnx/graph.js';
+import { GraphBuilder } from '../onnx/graph-builder.js';
 import { ort } from '../onnx/session.js';
 import { KERNEL_SESSION_OPTIONS } from './kernels.js';
 
@@ -76,27 +77,6 @@ export function columnExponents(maxAbs: Float32Array): Int32Array {
   return out;
 }
 
-/** A small graph-building helper: unique names, constants as initializers. */
-class GraphBuilder {
-  readonly node: onnx.INodeProto[] = [];
-  readonly initializer: onnx.ITensorProto[] = [];
-  private count = 0;
-
-  op(opType: string, input: string[], attribute: onnx.IAttributeProto[] = [], name?: string): string {
-    const out = name ?? `t${this.count++}`;
-    this.node.push({ opType, input, output: [out], attribute });
-    return out;
-  }
-
-  constant(dataType: number, values: number[], dims: number[] = []): string {
-    const name = `c${this.count++}`;
-    const data =
-      dataType === ElemType.float32 ? { floatData: values } : dataType === ElemType.int64 ? { int64Data: values } : { int32Data: values };
-    this.initializer.push({ name, dataType, dims, ...data });
-    return name;
-  }
-}
-
 /** Digit k's weight 2^-7(k-1) (k from 1) in units of the first digit. */
 const weight = (k: number) => 2 ** (-7 * (k - 1));
 
@@ -108,13 +88,13 @@ const weight = (k: number) => 2 ** (-7 * (k - 1));
  * r - q_k w_k is exact in float32.
  */
 function digitsOf(g: GraphBuilder, scaled: string, digits: number, left: boolean): { q: string[]; u: string[] } {
-  const zero8 = g.constant(ElemType.int8, [0]);
-  const zeroU8 = g.constant(ElemType.uint8, [128]);
+  const zero8 = g.int8([0], []);
+  const zeroU8 = g.int8([128], [], 'uint8');
   const q: string[] = [];
   const u: string[] = [];
   let r = scaled;
   for (let k = 1; k <= digits; k++) {
-    const w = g.constant(ElemType.float32, [weight(k)]);
+    const w = g.scalar(weight(k));
     const qk = g.op('QuantizeLinear', [r, w, zero8]);
     q.push(qk);
     if (left) u.push(g.op('Transpose', [g.op('QuantizeLinear', [r, w, zeroU8])], [{ name: 'perm', type: AttributeType.INTS, ints: [1, 0] }]));
@@ -176,14 +156,14 @@ function slicedSession(d: number, e: number, digits: SliceDigits): Promise<Slice
   const key = `${d}:${e}:${digits.x}:${digits.y}`;
   let session = sessions.get(key);
   if (session) return session;
-  const g = new GraphBuilder();
+  const g = new GraphBuilder('int8_gram');
   const f64 = ElemType.float64;
   // X padded by zero columns to a row stride of d + GRAM_PAD: addGram's transposed reads of
   // X'X's products then do not all fall into one cache set (d a power of two).
-  const padded = g.op('Pad', [g.op('Mul', ['X', 'scaleX']), g.constant(ElemType.int64, [0, 0, 0, GRAM_PAD], [4])]);
+  const padded = g.op('Pad', [g.op('Mul', ['X', 'scaleX']), g.int64([0, 0, 0, GRAM_PAD])]);
   const xs = digitsOf(g, padded, digits.x, true);
   const ys = digitsOf(g, g.op('Mul', ['Y', 'scaleY']), digits.y, false);
-  const zp = g.constant(ElemType.uint8, [128]);
+  const zp = g.int8([128], [], 'uint8');
   const concatenated = new Map<string, string>();
   const concat = (parts: string[], axis: number) => {
     if (parts.length === 1) return parts[0]!;
@@ -197,21 +177,21 @@ function slicedSession(d: number, e: number, digits: SliceDigits): Promise<Slice
     const { ks } = p;
     const a = concat(ks.map((k) => xs.u[k - 1]!), 1);
     const b = concat(ks.map((k) => right[p.level - k - 1]!), 0);
-    g.op('MatMulInteger', [a, b, zp], [], p.name);
+    g.opNamed(p.name, 'MatMulInteger', [a, b, zp]);
     output.push(valueInfo(p.name, ElemType.int32, [d + GRAM_PAD, cols]));
   };
   const gp = gramProducts(digits);
   for (const p of [...gp.transposed, ...gp.square]) multiply(p, xs.q, d + GRAM_PAD);
   for (const p of crossProducts(digits)) multiply(p, ys.q, e);
-  const ax0 = g.constant(ElemType.int64, [0], [1]);
+  const ax0 = g.int64([0]);
   const xd = g.op('Cast', ['X'], [intAttribute('to', f64)]);
   const yd = g.op('Cast', ['Y'], [intAttribute('to', f64)]);
-  g.op('ReduceSum', [xd, ax0], [intAttribute('keepdims', 0)], 'SX');
-  g.op('ReduceSum', [yd, ax0], [intAttribute('keepdims', 0)], 'SY');
-  g.op('ReduceSum', [g.op('Mul', [yd, yd]), ax0], [intAttribute('keepdims', 0)], 'YY');
+  g.opNamed('SX', 'ReduceSum', [xd, ax0], [intAttribute('keepdims', 0)]);
+  g.opNamed('SY', 'ReduceSum', [yd, ax0], [intAttribute('keepdims', 0)]);
+  g.opNamed('YY', 'ReduceSum', [g.op('Mul', [yd, yd]), ax0], [intAttribute('keepdims', 0)]);
   output.push(valueInfo('SX', f64, [d]), valueInfo('SY', f64, [e]), valueInfo('YY', f64, [e]));
   const input = [valueInfo('X', ElemType.float32, ['b', d]), valueInfo('Y', ElemType.float32, ['b', e]), valueInfo('scaleX', ElemType.float32, [d]), valueInfo('scaleY', ElemType.float32, [e])];
-  const model = encodeModel({ name: 'cnnpipe_sliced_int8_gram', node: g.node, initializer: g.initializer, input, output });
+  const model = encodeModel({ name: 'cnnpipe_sliced_int8_gram', node: g.nodes, initializer: g.initializers, input, output });
   session = ort.InferenceSession.create(model, KERNEL_SESSION_OPTIONS).then((created) => ({
     session: created,
     outputs: Object.fromEntries(
@@ -236,12 +216,12 @@ const digitSessions = new Map<number, Promise<ort.InferenceSession>>();
 export async function sliceDigits(x: Float32Array, rows: number, cols: number, digits: number): Promise<{ digits: Int8Array[]; exponents: Int32Array }> {
   let session = digitSessions.get(digits);
   if (!session) {
-    const g = new GraphBuilder();
+    const g = new GraphBuilder('int8_digits');
     const { q } = digitsOf(g, g.op('Mul', ['X', 'scale']), digits, false);
-    q.forEach((qk, k) => g.op('Identity', [qk], [], `Q${k + 1}`));
+    q.forEach((qk, k) => g.opNamed(`Q${k + 1}`, 'Identity', [qk]));
     const output = q.map((_, k) => valueInfo(`Q${k + 1}`, ElemType.int8, ['b', 'd']));
     const input = [valueInfo('X', ElemType.float32, ['b', 'd']), valueInfo('scale', ElemType.float32, ['d'])];
-    session = ort.InferenceSession.create(encodeModel({ name: 'cnnpipe_slice_digits', node: g.node, initializer: g.initializer, input, output }), KERNEL_SESSION_OPTIONS);
+    session = ort.InferenceSession.create(encodeModel({ name: 'cnnpipe_slice_digits', node: g.nodes, initializer: g.initializers, input, output }), KERNEL_SESSION_OPTIONS);
     digitSessions.set(digits, session);
   }
   const exponents = columnExponents(await columnMaxAbs(x, rows, cols));

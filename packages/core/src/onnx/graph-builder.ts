@@ -1,17 +1,9 @@
-import { AttributeType, ElemType, type onnx } from '@cnnpipe/core';
-
-/** Attribute constructors for the nodes the backward pass emits. */
-export const attr = {
-  int: (name: string, i: number): onnx.IAttributeProto => ({ name, type: AttributeType.INT, i }),
-  ints: (name: string, ints: number[]): onnx.IAttributeProto => ({ name, type: AttributeType.INTS, ints }),
-  float: (name: string, f: number): onnx.IAttributeProto => ({ name, type: AttributeType.FLOAT, f }),
-  string: (name: string, s: string): onnx.IAttributeProto => ({ name, type: AttributeType.STRING, s: new TextEncoder().encode(s) }),
-  tensor: (name: string, t: onnx.ITensorProto): onnx.IAttributeProto => ({ name, type: AttributeType.TENSOR, t }),
-};
+import { AttributeType, ElemType, type onnx } from './graph.js';
 
 /**
- * Emits nodes and constants under one name prefix, each with a fresh output name, so the
- * backward pass reads as a sequence of `b.op('Mul', [g, y])` calls.
+ * Emits nodes and constants under one name prefix, each with a fresh output name, so a graph
+ * built in code reads as a sequence of `b.op('Mul', [g, y])` calls (autodiff's backward pass,
+ * linalg's sliced int8 Gram).
  */
 export class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
@@ -37,9 +29,22 @@ export class GraphBuilder {
     return this.ops(opType, inputs, attributes)[0]!;
   }
 
+  /** One node whose output has a given name (a graph output). */
+  opNamed(output: string, opType: string, inputs: string[], attributes: onnx.IAttributeProto[] = []): string {
+    this.nodes.push({ opType, name: this.fresh(opType), input: inputs, output: [output], attribute: attributes });
+    return output;
+  }
+
   int64(values: number[], dims: number[] = [values.length]): string {
     const name = this.fresh('i64');
     this.initializers.push({ name, dims, dataType: ElemType.int64, int64Data: values });
+    return name;
+  }
+
+  /** int8 or uint8 constants (ONNX keeps them in int32_data). */
+  int8(values: number[], dims: number[] = [values.length], type: 'int8' | 'uint8' = 'int8'): string {
+    const name = this.fresh(type === 'int8' ? 'i8' : 'u8');
+    this.initializers.push({ name, dims, dataType: ElemType[type], int32Data: values });
     return name;
   }
 
@@ -65,7 +70,8 @@ export class GraphBuilder {
 
   /** Zeros shaped like t (float32). */
   zerosLike(t: string): string {
-    return this.op('ConstantOfShape', [this.shape(t)], [attr.tensor('value', { dims: [1], dataType: ElemType.float32, floatData: [0] })]);
+    const value: onnx.ITensorProto = { dims: [1], dataType: ElemType.float32, floatData: [0] };
+    return this.op('ConstantOfShape', [this.shape(t)], [{ name: 'value', type: AttributeType.TENSOR, t: value }]);
   }
 
   /** The sum of several tensors of one shape (Sum node, or the tensor itself). */
