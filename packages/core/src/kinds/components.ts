@@ -1,22 +1,17 @@
-import { Float32 } from 'apache-arrow';
 import { int32Data, makeBatch } from '../arrow/columns.js';
 import { utf8Column } from '../arrow/utf8-column.js';
 import type { KindCodec } from './codec.js';
-import { flatListData, listValues, type FlatList } from './list-columns.js';
+import { decodePixelPatches, emptyPixelPatches, pixelPatchData, type PixelPatches } from './pixel-patches.js';
 import { int32Column, stringRows } from './decode-columns.js';
 
 /**
  * A `components` table (ica's output): per (layer, neuron, component) a basis pattern of
  * height x width x channels pixels (CHW, row-major).
  */
-export interface ComponentsRows {
+export interface ComponentsRows extends PixelPatches {
   layer: string[];
   neuron: Int32Array;
   component: Int32Array;
-  height: Int32Array;
-  width: Int32Array;
-  channels: Int32Array;
-  pixels: FlatList<Float32Array>;
 }
 
 export const componentsCodec: KindCodec<ComponentsRows> = {
@@ -26,10 +21,7 @@ export const componentsCodec: KindCodec<ComponentsRows> = {
     layer: stringRows(columns, 'layer'),
     neuron: int32Column(columns, 'neuron'),
     component: int32Column(columns, 'component'),
-    height: int32Column(columns, 'height'),
-    width: int32Column(columns, 'width'),
-    channels: int32Column(columns, 'channels'),
-    pixels: listValues(columns.getChild('pixels')!, new Float32Array(0)),
+    ...decodePixelPatches(columns),
   }),
   encode: (rows, metadata) =>
     makeBatch(
@@ -37,15 +29,9 @@ export const componentsCodec: KindCodec<ComponentsRows> = {
         layer: utf8Column(rows.layer),
         neuron: int32Data(rows.neuron),
         component: int32Data(rows.component),
-        height: int32Data(rows.height),
-        width: int32Data(rows.width),
-        channels: int32Data(rows.channels),
-        pixels: flatListData(rows.pixels, () => new Float32()),
+        ...pixelPatchData(rows),
       },
       metadata,
     ),
-  empty: () => {
-    const none = new Int32Array(0);
-    return { layer: [], neuron: none, component: none, height: none, width: none, channels: none, pixels: { values: new Float32Array(0), offsets: new Int32Array(1) } };
-  },
+  empty: () => ({ layer: [], neuron: new Int32Array(0), component: new Int32Array(0), ...emptyPixelPatches() }),
 };
