@@ -78,11 +78,11 @@ export class BlockGram {
   }
 
   /** The Gram: blocks filled the upper triangle (and the panels' lower corners), mirrored here once. */
-  finish(): { gram: Gram; blocks: BlockCounts } {
+  finish(): Gram {
     const { da, gram } = this;
     const a1 = da + 1;
     const { xtx } = gram;
     for (let i = 0; i < a1; i++) for (let j = i + 1; j < a1; j++) xtx[j * a1 + i] = xtx[i * a1 + j]!;
-    return { gram, blocks: this.blocks };
+    return gram;
   }
 }

@@ -1,4 +1,5 @@
 import { ActivationsCursor, CliError, NonFiniteGuard, expectKind, fixedSizeListValues, stringValues, type ArrowInput, type SliceDigits } from '@cnnpipe/core';
+import type { BlockCounts } from './block-gram.js';
 import { GramAccumulator, type Gram, type GramPath } from './normal.js';
 
 export interface FitSide {
@@ -18,7 +19,7 @@ export interface FitOptions {
   /** Digits per source and target value on the int8 path (default core's DEFAULT_SLICE_DIGITS). */
   digits?: SliceDigits;
   /** Told which paths the blocks took, once at the end. */
-  onBlocks?(blocks: { int8: number; float64: number }): void;
+  onBlocks?(blocks: BlockCounts): void;
 }
 
 /**

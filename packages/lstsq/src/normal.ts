@@ -1,5 +1,5 @@
 import { CliError, DEFAULT_SLICE_DIGITS, dependenceTolerance, maxSlicedBlockRows, minNormSolve, type Gram, type SliceDigits } from '@cnnpipe/core';
-import { BlockGram, type Block } from './block-gram.js';
+import { BlockGram, type Block, type BlockCounts } from './block-gram.js';
 
 // The Gram (streamed float64 sufficient statistics) is core's gram kind; re-exported for the
 // tools that reuse lstsq's accumulator (compare).
@@ -79,8 +79,10 @@ export class GramAccumulator {
   private filled = 0;
   private readonly blockRows: number;
   private readonly blockGram: BlockGram;
-  /** Blocks that went through the int8 digit products, and through float64 Gemm (known after finish). */
-  readonly blocks = { int8: 0, float64: 0 };
+  /** Blocks that went through the int8 digit products, and through float64 Gemm (all of them after finish). */
+  get blocks(): BlockCounts {
+    return this.blockGram.blocks;
+  }
 
   constructor(
     readonly da: number,
@@ -131,11 +133,7 @@ export class GramAccumulator {
   /** The Gram of every row added. */
   async finish(): Promise<Gram> {
     await this.flush();
-    if (!this.gramOut) {
-      const { gram, blocks } = this.blockGram.finish();
-      Object.assign(this.blocks, blocks);
-      this.gramOut = gram;
-    }
+    this.gramOut ??= this.blockGram.finish();
     return this.gramOut;
   }
 }
